@@ -1,0 +1,3 @@
+import { berthVitestConfig } from "@berth/testing/vitest-config";
+
+export default berthVitestConfig();
