@@ -4,4 +4,6 @@
 // explain what to install when they cannot do it themselves.
 import { ensureDebianPackages, TEST_DEBIAN_PACKAGES } from "../src/debian.mjs";
 
-await ensureDebianPackages(TEST_DEBIAN_PACKAGES, { log: (line) => console.log(line) });
+await ensureDebianPackages(TEST_DEBIAN_PACKAGES, {
+  log: (line) => process.stdout.write(`${line}\n`),
+});
