@@ -6,4 +6,6 @@ export {
   type OpenDatabaseOptions,
   openDatabase,
 } from "./database.js";
+export { notFound, StoreError, type StoreErrorKind, toStoreError } from "./errors.js";
+export { type CandidateInput, type Executor, insertCandidate } from "./queries/candidates.js";
 export * from "./schema.js";
