@@ -259,6 +259,11 @@ export const settings = pgTable(
       .$type<Partial<Record<WebhookSource, string>>>()
       .notNull()
       .default({}),
+    /**
+     * A known text encrypted under the secret key, so a start with a different key fails at
+     * once instead of decrypting garbage later.
+     */
+    secretKeyCheck: text("secret_key_check"),
     updatedAt: updatedAt(),
   },
   (table) => [
