@@ -1,1 +1,2 @@
 export { createTestDatabase, type TestDatabase, testServerUrl } from "./database.js";
+export { type StartPodmanOptions, startPodman, type TestPodman } from "./podman.js";
