@@ -1,19 +1,38 @@
-import { mkdir } from "node:fs/promises";
+import { mkdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { PGlite } from "@electric-sql/pglite";
+import { sql } from "drizzle-orm";
 import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
 import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
 import { migrate as migratePglite } from "drizzle-orm/pglite/migrator";
 import { drizzle as drizzlePostgres } from "drizzle-orm/postgres-js";
 import { migrate as migratePostgres } from "drizzle-orm/postgres-js/migrator";
 import postgres from "postgres";
+import { describeServer, parseDatabaseUrl } from "./database-url.js";
+import { StoreError, toStoreError } from "./errors.js";
 import * as schema from "./schema.js";
 
 /** A drizzle database over either engine; queries are written once against this type. */
 export type Database = PgDatabase<PgQueryResultHKT, typeof schema>;
 
 export type DatabaseEngine = "postgres" | "pglite";
+
+/** Migration level of a database compared with the migrations this build ships. */
+export interface MigrationStatus {
+  /** Tag of the newest applied migration, e.g. `0001_settings_secret_key_check`; null before any. */
+  current: string | null;
+  applied: number;
+  /** Migrations this build ships that the database has not applied yet. */
+  pending: number;
+}
+
+/** What the health route reports about the database. */
+export interface DatabaseStatus {
+  engine: DatabaseEngine;
+  reachable: boolean;
+  migration: MigrationStatus | null;
+}
 
 /** An open database with the means to migrate and close it. */
 export interface DatabaseHandle {
@@ -22,7 +41,11 @@ export interface DatabaseHandle {
   /** Where the data lives: the server URL without its password, or the data directory. */
   location: string;
   migrate(): Promise<void>;
+  /** Checks that the database answers and reads its migration level; never throws. */
+  status(): Promise<DatabaseStatus>;
   close(): Promise<void>;
+  /** Embedded engine only: a tarball of the data directory, which `loadDataDir` reads back. */
+  dumpDataDir?: () => Promise<Blob>;
 }
 
 export interface OpenDatabaseOptions {
@@ -32,55 +55,113 @@ export interface OpenDatabaseOptions {
   dataDir?: string | undefined;
   /** Maximum connections to a Postgres server. */
   maxConnections?: number | undefined;
+  /** Seconds to wait for a Postgres server to accept the first connection. */
+  connectTimeoutSeconds?: number | undefined;
+  /** A PGlite data directory dump (`dumpDataDir()`) to start the embedded engine from. */
+  loadDataDir?: Blob | undefined;
 }
 
 /** Folder of the committed drizzle-kit migrations, beside `src/` and `dist/`. */
 export const MIGRATIONS_FOLDER = fileURLToPath(new URL("../drizzle", import.meta.url));
 
-/** Opens the database: a Postgres server when `url` is given, else embedded PGlite. */
+/**
+ * Opens the database: a Postgres server when `url` is given, else embedded PGlite.
+ * A server that cannot be reached fails here, with a `StoreError` of kind `connection`
+ * whose message names the host and port (never the password) and what to check.
+ */
 export async function openDatabase(options: OpenDatabaseOptions): Promise<DatabaseHandle> {
   if (options.url) {
-    return openPostgres(options.url, options.maxConnections ?? 10);
+    return openPostgres(options.url, options);
   }
-  return openPglite(options.dataDir ?? "./.berth/db");
+  return openPglite(options.dataDir ?? "./.berth/db", options.loadDataDir);
 }
 
-function openPostgres(url: string, max: number): DatabaseHandle {
-  const client = postgres(url, { max, onnotice: () => {} });
+async function openPostgres(url: string, options: OpenDatabaseOptions): Promise<DatabaseHandle> {
+  const server = parseDatabaseUrl(url);
+  const client = postgres(url, {
+    max: options.maxConnections ?? 10,
+    connect_timeout: options.connectTimeoutSeconds ?? 10,
+    onnotice: () => {},
+  });
   const db = drizzlePostgres(client, { schema });
+
+  try {
+    await db.execute(sql`select 1`);
+  } catch (error) {
+    await client.end({ timeout: 1 });
+    const reason = toStoreError(error).message;
+    throw new StoreError(
+      `cannot connect to the Postgres server at ${describeServer(server)}: ${reason}; check that the server is running and that DATABASE_URL has the right host, port, user, password and database`,
+      { kind: "connection", cause: error },
+    );
+  }
+
   return {
     db,
     engine: "postgres",
-    location: redactPassword(url),
+    location: server.redacted,
     migrate: () => migratePostgres(db, { migrationsFolder: MIGRATIONS_FOLDER }),
+    status: () => readStatus(db, "postgres"),
     close: () => client.end({ timeout: 5 }),
   };
 }
 
-async function openPglite(dataDir: string): Promise<DatabaseHandle> {
+async function openPglite(dataDir: string, loadDataDir: Blob | undefined): Promise<DatabaseHandle> {
   const inMemory = dataDir.startsWith("memory://");
+  const location = inMemory ? dataDir : path.resolve(dataDir);
   if (!inMemory) {
-    await mkdir(dataDir, { recursive: true });
+    await mkdir(location, { recursive: true });
   }
-  const client = await PGlite.create(inMemory ? dataDir : path.resolve(dataDir));
+  const client = await PGlite.create(location, loadDataDir ? { loadDataDir } : {});
   const db = drizzlePglite(client, { schema });
   return {
     db,
     engine: "pglite",
-    location: inMemory ? dataDir : path.resolve(dataDir),
+    location,
     migrate: () => migratePglite(db, { migrationsFolder: MIGRATIONS_FOLDER }),
+    status: () => readStatus(db, "pglite"),
     close: () => client.close(),
+    dumpDataDir: () => client.dumpDataDir("none"),
   };
 }
 
-function redactPassword(url: string): string {
+interface Journal {
+  entries: Array<{ tag: string }>;
+}
+
+/** Tags of the migrations this build ships, oldest first. */
+export async function shippedMigrations(): Promise<string[]> {
+  const text = await readFile(path.join(MIGRATIONS_FOLDER, "meta", "_journal.json"), "utf8");
+  const journal = JSON.parse(text) as Journal;
+  return journal.entries.map((entry) => entry.tag);
+}
+
+async function readStatus(db: Database, engine: DatabaseEngine): Promise<DatabaseStatus> {
   try {
-    const parsed = new URL(url);
-    if (parsed.password) {
-      parsed.password = "***";
-    }
-    return parsed.toString();
+    await db.execute(sql`select 1`);
   } catch {
-    return "(unparseable DATABASE_URL)";
+    return { engine, reachable: false, migration: null };
   }
+  return { engine, reachable: true, migration: await readMigrationStatus(db) };
+}
+
+/** Drizzle records each applied migration as one row of `drizzle.__drizzle_migrations`. */
+async function readMigrationStatus(db: Database): Promise<MigrationStatus> {
+  const shipped = await shippedMigrations();
+  let applied = 0;
+  try {
+    const result = await db.execute(
+      sql`select count(*)::int as count from drizzle.__drizzle_migrations`,
+    );
+    const rows = Array.isArray(result) ? result : (result as { rows: unknown[] }).rows;
+    applied = Number((rows[0] as { count?: unknown } | undefined)?.count ?? 0);
+  } catch {
+    // The table does not exist before the first migration.
+    applied = 0;
+  }
+  return {
+    current: applied > 0 ? (shipped[applied - 1] ?? null) : null,
+    applied,
+    pending: Math.max(shipped.length - applied, 0),
+  };
 }

@@ -12,6 +12,8 @@ export type StoreErrorKind =
 const KIND_BY_SQLSTATE: Record<string, StoreErrorKind> = {
   "23505": "unique_violation",
   "23503": "foreign_key_violation",
+  // restrict_violation: a delete blocked by an `on delete restrict` foreign key.
+  "23001": "foreign_key_violation",
   "23514": "check_violation",
   "23502": "not_null_violation",
   "08000": "connection",
