@@ -1,5 +1,4 @@
 export { createTestDatabase, type TestDatabase, testServerUrl } from "./database.js";
-export { type StartPodmanOptions, startPodman, type TestPodman } from "./podman.js";
 export {
   deleteTestTag,
   MEDIA_TYPES,
@@ -7,4 +6,12 @@ export {
   pushTestImage,
   type TestRegistryCredentials,
 } from "./images.js";
+export {
+  type NpmStandIn,
+  type NpmStandInOptions,
+  type StandInOtherHost,
+  type StandInProxyHost,
+  startNpmStandIn,
+} from "./npm-stand-in.js";
+export { type StartPodmanOptions, startPodman, type TestPodman } from "./podman.js";
 export { type StartRegistryOptions, startRegistry, type TestRegistry } from "./registry-server.js";

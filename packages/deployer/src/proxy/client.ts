@@ -1,0 +1,280 @@
+/**
+ * The Nginx Proxy Manager client: token login with the expiry honoured, proxy-host CRUD and
+ * the domain search Berth uses to update the host it owns instead of adding a duplicate.
+ */
+import { messageOf, ProxyError } from "../errors.js";
+
+export interface ProxyManagerClientOptions {
+  /** Base URL of NPM without `/api`, e.g. `http://npm.internal:81`. */
+  url: string;
+  email: string;
+  password: string;
+  /** Refresh the token when less than this is left of its lifetime. Default 5 minutes. */
+  refreshBeforeMs?: number | undefined;
+  /** Timeout of each request. Default 30 s. */
+  timeoutMs?: number | undefined;
+  fetch?: typeof fetch | undefined;
+  now?: (() => number) | undefined;
+}
+
+/** The fields of a proxy host Berth sets. */
+export interface ProxyHostInput {
+  domainNames: string[];
+  forwardScheme: "http" | "https";
+  forwardHost: string;
+  forwardPort: number;
+}
+
+/** A proxy host as NPM stores it. */
+export interface ProxyHost extends ProxyHostInput {
+  id: number;
+  enabled: boolean;
+}
+
+/** The NPM host that serves a domain, whichever of the three kinds it is. */
+export type DomainHost =
+  | { kind: "proxy"; host: ProxyHost }
+  | { kind: "redirection" | "dead"; id: number; domainNames: string[] };
+
+export interface ProxyManagerClient {
+  listProxyHosts(): Promise<ProxyHost[]>;
+  createProxyHost(input: ProxyHostInput): Promise<ProxyHost>;
+  updateProxyHost(id: number, input: Partial<ProxyHostInput>): Promise<ProxyHost>;
+  deleteProxyHost(id: number): Promise<void>;
+  /** Finds the host serving `domain`: exact match, ignoring case, across all host kinds. */
+  findHostByDomain(domain: string): Promise<DomainHost | null>;
+}
+
+interface RawProxyHost {
+  id: number;
+  domain_names: string[];
+  forward_scheme: "http" | "https";
+  forward_host: string;
+  forward_port: number;
+  enabled?: boolean | number;
+}
+
+interface Session {
+  token: string;
+  expiresAt: number;
+}
+
+/** Creates a client; it logs in on the first request. */
+export function createProxyManagerClient(options: ProxyManagerClientOptions): ProxyManagerClient {
+  let base: URL;
+  try {
+    base = new URL("api/", options.url.endsWith("/") ? options.url : `${options.url}/`);
+  } catch (error) {
+    throw new Error(
+      `invalid Nginx Proxy Manager URL "${options.url}": use its base address, e.g. http://npm:81`,
+      { cause: error },
+    );
+  }
+  const session = new SessionKeeper(base, options);
+
+  const request = async <T>(method: string, path: string, body?: unknown): Promise<T> =>
+    (await session.send(method, path, body)) as T;
+
+  return {
+    listProxyHosts: async () =>
+      (await request<RawProxyHost[]>("GET", "nginx/proxy-hosts")).map(fromRaw),
+    createProxyHost: async (input) =>
+      fromRaw(await request<RawProxyHost>("POST", "nginx/proxy-hosts", toRaw(input))),
+    updateProxyHost: async (id, input) =>
+      fromRaw(await request<RawProxyHost>("PUT", `nginx/proxy-hosts/${id}`, toRaw(input))),
+    deleteProxyHost: async (id) => {
+      await request("DELETE", `nginx/proxy-hosts/${id}`);
+    },
+    findHostByDomain: async (domain) => {
+      const expected = domain.toLowerCase();
+      const serves = (host: { domain_names: string[] }) =>
+        host.domain_names.some((name) => name.toLowerCase() === expected);
+
+      const proxy = (await request<RawProxyHost[]>("GET", "nginx/proxy-hosts")).find(serves);
+      if (proxy) {
+        return { kind: "proxy", host: fromRaw(proxy) };
+      }
+      for (const kind of ["redirection", "dead"] as const) {
+        const hosts = await request<RawProxyHost[]>("GET", `nginx/${kind}-hosts`);
+        const found = hosts.find(serves);
+        if (found) {
+          return { kind, id: found.id, domainNames: found.domain_names };
+        }
+      }
+      return null;
+    },
+  };
+}
+
+/** Holds the token: logs in, refreshes before expiry, and logs in again once when NPM reports it expired. */
+class SessionKeeper {
+  private session: Session | undefined;
+  private readonly now: () => number;
+  private readonly fetch: typeof fetch;
+  private readonly refreshBeforeMs: number;
+  private readonly timeoutMs: number;
+
+  constructor(
+    private readonly base: URL,
+    private readonly options: ProxyManagerClientOptions,
+  ) {
+    this.now = options.now ?? Date.now;
+    this.fetch = options.fetch ?? fetch;
+    this.refreshBeforeMs = options.refreshBeforeMs ?? 5 * 60 * 1000;
+    this.timeoutMs = options.timeoutMs ?? 30_000;
+  }
+
+  async send(method: string, path: string, body: unknown): Promise<unknown> {
+    const token = await this.currentToken();
+    const first = await this.raw(method, path, body, token);
+    if (!isExpiredToken(first)) {
+      return unwrap(first, method, path);
+    }
+
+    // The server's clock decides: log in again once, and retry the request once.
+    this.session = undefined;
+    const second = await this.raw(method, path, body, await this.currentToken());
+    return unwrap(second, method, path);
+  }
+
+  private async currentToken(): Promise<string> {
+    if (!this.session) {
+      this.session = await this.login();
+    } else if (this.session.expiresAt - this.now() < this.refreshBeforeMs) {
+      this.session = await this.refresh(this.session.token);
+    }
+    return this.session.token;
+  }
+
+  private async login(): Promise<Session> {
+    const reply = await this.raw("POST", "tokens", {
+      identity: this.options.email,
+      secret: this.options.password,
+    });
+    if (reply.status !== 200) {
+      // A failed login is never retried: repeating bad credentials only risks a lockout.
+      throw new ProxyError(
+        `Nginx Proxy Manager rejected the login of ${this.options.email}: ${reply.message}: check the email and password in settings`,
+        { statusCode: reply.status, kind: "auth" },
+      );
+    }
+    return toSession(reply.body);
+  }
+
+  private async refresh(token: string): Promise<Session> {
+    const reply = await this.raw("GET", "tokens", undefined, token);
+    return reply.status === 200 ? toSession(reply.body) : this.login();
+  }
+
+  private async raw(
+    method: string,
+    path: string,
+    body: unknown,
+    token?: string,
+  ): Promise<RawReply> {
+    const url = new URL(path, this.base);
+    let response: Response;
+    try {
+      response = await this.fetch(url, {
+        method,
+        headers: {
+          Accept: "application/json",
+          ...(body === undefined ? {} : { "Content-Type": "application/json" }),
+          ...(token ? { Authorization: `Bearer ${token}` } : {}),
+        },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+        signal: AbortSignal.timeout(this.timeoutMs),
+      });
+    } catch (error) {
+      throw new ProxyError(
+        `Nginx Proxy Manager ${method} ${url.pathname} failed: ${messageOf(error)}`,
+        {
+          kind: "other",
+          cause: error,
+        },
+      );
+    }
+    const text = await response.text();
+    const parsed = parseJson(text);
+    return { status: response.status, body: parsed, message: errorMessage(parsed, text) };
+  }
+}
+
+interface RawReply {
+  status: number;
+  body: unknown;
+  message: string;
+}
+
+/** NPM rejects an expired token with 400 "Token has expired" (its AuthError), not 401. */
+function isExpiredToken(reply: RawReply): boolean {
+  return reply.status === 401 || (reply.status === 400 && /token has expired/i.test(reply.message));
+}
+
+function unwrap(reply: RawReply, method: string, path: string): unknown {
+  if (reply.status >= 200 && reply.status < 300) {
+    return reply.body;
+  }
+  throw new ProxyError(`Nginx Proxy Manager ${method} /api/${path}: ${reply.message}`, {
+    statusCode: reply.status,
+    kind: errorKind(reply),
+  });
+}
+
+function errorKind(reply: RawReply): ProxyError["kind"] {
+  if (reply.status === 400 && /is already in use/.test(reply.message)) return "conflict";
+  if (reply.status === 400) return "invalid";
+  if (reply.status === 401 || reply.status === 403) return "auth";
+  if (reply.status === 404) return "not_found";
+  return "other";
+}
+
+function toSession(body: unknown): Session {
+  const fields = body as { token?: unknown; expires?: unknown; requires_2fa?: unknown };
+  if (fields.requires_2fa === true) {
+    throw new ProxyError(
+      "Nginx Proxy Manager asks for a second factor: give Berth a user without 2FA",
+      { kind: "auth" },
+    );
+  }
+  const expiresAt = typeof fields.expires === "string" ? Date.parse(fields.expires) : Number.NaN;
+  if (typeof fields.token !== "string" || Number.isNaN(expiresAt)) {
+    throw new ProxyError("Nginx Proxy Manager returned a token without an expiry", {
+      kind: "other",
+    });
+  }
+  return { token: fields.token, expiresAt };
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+function errorMessage(parsed: unknown, text: string): string {
+  const message = (parsed as { error?: { message?: unknown } } | undefined)?.error?.message;
+  return typeof message === "string" ? message : text.slice(0, 200);
+}
+
+function fromRaw(raw: RawProxyHost): ProxyHost {
+  return {
+    id: raw.id,
+    domainNames: raw.domain_names,
+    forwardScheme: raw.forward_scheme,
+    forwardHost: raw.forward_host,
+    forwardPort: raw.forward_port,
+    enabled: raw.enabled === undefined ? true : Boolean(raw.enabled),
+  };
+}
+
+function toRaw(input: Partial<ProxyHostInput>): Record<string, unknown> {
+  const raw: Record<string, unknown> = {};
+  if (input.domainNames) raw.domain_names = input.domainNames;
+  if (input.forwardScheme) raw.forward_scheme = input.forwardScheme;
+  if (input.forwardHost !== undefined) raw.forward_host = input.forwardHost;
+  if (input.forwardPort !== undefined) raw.forward_port = input.forwardPort;
+  return raw;
+}
