@@ -1,1 +1,22 @@
-export {};
+export {
+  type BackoffOptions,
+  backoffDelayMs,
+  type Observation,
+  observe,
+  rateLimitPauseUntil,
+  type StoredState,
+} from "./decisions.js";
+export { PollerError, type PollerErrorKind } from "./errors.js";
+export { type PollerOptions, systemClock } from "./options.js";
+export { createPoller, type Poller } from "./poller.js";
+export { jitteredRunTime, nextFireTime, parseSchedule, type Schedule } from "./schedule.js";
+export type {
+  Candidate,
+  CheckSummary,
+  CheckTrigger,
+  Clock,
+  PollerCounters,
+  PollerLogger,
+  RegistryClient,
+  RegistryConnection,
+} from "./types.js";

@@ -17,6 +17,18 @@ export {
 export { notFound, StoreError, type StoreErrorKind, toStoreError } from "./errors.js";
 export { type CandidateInput, type Executor, insertCandidate } from "./queries/candidates.js";
 export {
+  type ClaimedStage,
+  type ClaimOptions,
+  claimStages,
+  type PollFailure,
+  type PollSettings,
+  type PollSuccess,
+  readPollSettings,
+  recordPollFailure,
+  recordPollSuccess,
+  releasePollLeases,
+} from "./queries/poll-state.js";
+export {
   createProject,
   deleteProject,
   getProject,

@@ -1,0 +1,142 @@
+import { type ClaimedStage, claimStages } from "@berth/store";
+import type { CheckContext, CheckRun } from "./context.js";
+import { deferStages, failStages } from "./failure.js";
+import { forEachLimited } from "./limit.js";
+import { type DigestLookup, pollStage } from "./stage-poll.js";
+import type { CheckSummary, CheckTrigger } from "./types.js";
+
+export interface CheckRequest {
+  trigger: CheckTrigger;
+  /** When polled stages are due again on success: the schedule's next fire time. */
+  nextDueAt: Date;
+  /** Check only these stages, due or not; without it, every due stage. */
+  stageIds?: readonly string[];
+}
+
+/** The stages of one image in one registry: its tags are listed once for all of them. */
+interface ImageGroup {
+  registry: ClaimedStage["registry"];
+  repository: string;
+  stages: ClaimedStage[];
+}
+
+/**
+ * Runs one check: claims the stages (a lease each), lists each image's tags once, polls
+ * every stage against them, and returns the counts. A failing stage or image is recorded
+ * and the check goes on with the rest.
+ */
+export async function runCheck(
+  context: CheckContext,
+  request: CheckRequest,
+): Promise<CheckSummary> {
+  const startedAt = context.clock.now();
+  const claimed = await claimStages(context.db, {
+    owner: context.owner,
+    now: startedAt,
+    leaseSeconds: context.tuning.leaseMs / 1000,
+    ...(request.stageIds ? { stageIds: request.stageIds } : {}),
+  });
+
+  const run: CheckRun = {
+    trigger: request.trigger,
+    nextDueAt: request.nextDueAt,
+    stages: 0,
+    candidates: 0,
+    errors: 0,
+    deferred: 0,
+  };
+  const images = groupByImage(claimed);
+  await forEachLimited(images, context.tuning.imageConcurrency, (image) =>
+    pollImage(context, run, image),
+  );
+
+  const claimedIds = new Set(claimed.map((stage) => stage.stageId));
+  return {
+    trigger: request.trigger,
+    startedAt,
+    durationMs: context.clock.now().getTime() - startedAt.getTime(),
+    stages: run.stages + run.errors,
+    images: images.length,
+    candidates: run.candidates,
+    errors: run.errors,
+    deferred: run.deferred,
+    busy: (request.stageIds ?? []).filter((id) => !claimedIds.has(id)),
+  };
+}
+
+function groupByImage(stages: readonly ClaimedStage[]): ImageGroup[] {
+  const groups = new Map<string, ImageGroup>();
+  for (const stage of stages) {
+    const key = `${stage.registry.id}\n${stage.repository}`;
+    const group = groups.get(key);
+    if (group) {
+      group.stages.push(stage);
+    } else {
+      groups.set(key, { registry: stage.registry, repository: stage.repository, stages: [stage] });
+    }
+  }
+  return [...groups.values()];
+}
+
+async function pollImage(context: CheckContext, run: CheckRun, image: ImageGroup): Promise<void> {
+  try {
+    await pollImageStages(context, run, image);
+  } catch (error) {
+    // Only the store can fail here (a stage's own errors are recorded in pollStage); the
+    // leases expire by themselves, so the check goes on with the other images.
+    context.logger.error(
+      { image: image.repository, registry: image.registry.name, err: error },
+      "poll of an image aborted",
+    );
+  }
+}
+
+async function pollImageStages(
+  context: CheckContext,
+  run: CheckRun,
+  image: ImageGroup,
+): Promise<void> {
+  if (context.signal.aborted) {
+    await deferStages(context, run, image.stages);
+    return;
+  }
+  const pausedUntil = context.pausedRegistries.get(image.registry.id);
+  if (pausedUntil && pausedUntil > context.clock.now()) {
+    await deferStages(context, run, image.stages, pausedUntil);
+    return;
+  }
+
+  let tags: Awaited<ReturnType<ReturnType<CheckContext["clientFor"]>["listTags"]>>;
+  let digestOf: DigestLookup;
+  try {
+    const client = context.clientFor(image.registry);
+    tags = await client.listTags(image.repository, { signal: requestSignal(context) });
+    digestOf = memoize((tag) =>
+      client.getDigest(image.repository, tag, { signal: requestSignal(context) }),
+    );
+  } catch (error) {
+    await failStages(context, run, image.stages, error);
+    return;
+  }
+
+  for (const stage of image.stages) {
+    await pollStage(context, run, stage, tags, digestOf);
+  }
+}
+
+function requestSignal(context: CheckContext): AbortSignal {
+  return AbortSignal.any([context.signal, AbortSignal.timeout(context.tuning.requestTimeoutMs)]);
+}
+
+/** Resolves each tag's digest once per check, however many stages watch the tag. */
+function memoize(lookup: DigestLookup): DigestLookup {
+  const results = new Map<string, Promise<string>>();
+  return (tag) => {
+    let result = results.get(tag);
+    if (!result) {
+      result = lookup(tag);
+      results.set(tag, result);
+    }
+    return result;
+  };
+}

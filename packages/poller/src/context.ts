@@ -1,0 +1,47 @@
+import type { ClaimedStage, Database } from "@berth/store";
+import type {
+  Candidate,
+  CheckTrigger,
+  Clock,
+  PollerCounters,
+  PollerLogger,
+  RegistryClient,
+} from "./types.js";
+
+/** Timings and limits of the poller, in milliseconds. */
+export interface PollerTuning {
+  leaseMs: number;
+  requestTimeoutMs: number;
+  imageConcurrency: number;
+  backoffBaseMs: number;
+  backoffCapMs: number;
+  rateLimitFallbackMs: number;
+  rateLimitCapMs: number;
+}
+
+/** What one check needs from the poller that runs it. */
+export interface CheckContext {
+  db: Database;
+  owner: string;
+  clock: Clock;
+  random: () => number;
+  logger: PollerLogger;
+  counters: PollerCounters;
+  tuning: PollerTuning;
+  /** Registries paused after a 429, by registry id, until the time given. */
+  pausedRegistries: Map<string, Date>;
+  clientFor(registry: ClaimedStage["registry"]): RegistryClient;
+  onCandidate(candidate: Candidate): void | Promise<void>;
+  /** Aborted when the poller stops: requests end, and unpolled stages are released. */
+  signal: AbortSignal;
+}
+
+/** One run of a check: its trigger, when stages are due next on success, and its tallies. */
+export interface CheckRun {
+  trigger: CheckTrigger;
+  nextDueAt: Date;
+  stages: number;
+  candidates: number;
+  errors: number;
+  deferred: number;
+}

@@ -1,0 +1,190 @@
+import { type ClaimedStage, readPollSettings } from "@berth/store";
+import { runCheck } from "./check.js";
+import type { CheckContext } from "./context.js";
+import { PollerError } from "./errors.js";
+import { type PollerOptions, type ResolvedOptions, resolveOptions } from "./options.js";
+import { Scheduler } from "./scheduler.js";
+import type {
+  CheckSummary,
+  CheckTrigger,
+  PollerCounters,
+  RegistryClient,
+  RegistryConnection,
+} from "./types.js";
+
+/** The poll loop of one Berth process. */
+export interface Poller {
+  /** Starts the schedule; a second call does nothing. */
+  start(): void;
+  /** Stops the schedule and aborts running checks; resolves when no check and no timer is left. */
+  stop(): Promise<void>;
+  /** Polls every due stage now, or the one stage given whether it is due or not. */
+  pollNow(stageId?: string): Promise<CheckSummary>;
+  /**
+   * Checks the given stages now, as the webhook path does after a push: the same lease,
+   * comparison and transaction as a poll, with the trigger recorded on the candidates.
+   * Stages another poller holds are listed in the summary's `busy`.
+   */
+  checkStages(
+    stageIds: readonly string[],
+    options?: { trigger?: CheckTrigger },
+  ): Promise<CheckSummary>;
+  /** The summary of the last scheduled or manual cycle, if one ran. */
+  lastSummary(): CheckSummary | undefined;
+  /** Running totals since the poller was created. */
+  counters(): PollerCounters;
+}
+
+/**
+ * Creates the poller: scheduled detection of new tags, with its state and leases in
+ * `poll_state`. Invalid options throw a `PollerError` naming the option.
+ */
+export function createPoller(options: PollerOptions): Poller {
+  const resolved = resolveOptions(options);
+  const counters: PollerCounters = {
+    cycles: 0,
+    stagesPolled: 0,
+    candidates: 0,
+    errors: 0,
+    rateLimited: 0,
+    leasesLost: 0,
+  };
+  const pausedRegistries = new Map<string, Date>();
+  const clientFor = registryClients(resolved);
+  const inFlight = new Set<Promise<unknown>>();
+  let abort = new AbortController();
+  let summary: CheckSummary | undefined;
+  let cycleQueue: Promise<unknown> = Promise.resolve();
+
+  const context = (): CheckContext => ({
+    db: resolved.db,
+    owner: resolved.owner,
+    clock: resolved.clock,
+    random: resolved.random,
+    logger: resolved.logger,
+    counters,
+    tuning: resolved.tuning,
+    pausedRegistries,
+    clientFor,
+    onCandidate: resolved.onCandidate,
+    signal: abort.signal,
+  });
+
+  const track = <T>(promise: Promise<T>): Promise<T> => {
+    inFlight.add(promise);
+    const forget = () => inFlight.delete(promise);
+    promise.then(forget, forget);
+    return promise;
+  };
+
+  // Full cycles run one after another; webhook checks run beside them, kept apart by leases.
+  const cycle = (nextDueAt: Date, stageIds?: readonly string[]): Promise<CheckSummary> => {
+    const result = cycleQueue.then(async () => {
+      const checked = await runCheck(context(), {
+        trigger: "poll",
+        nextDueAt,
+        ...(stageIds ? { stageIds } : {}),
+      });
+      summary = checked;
+      counters.cycles += 1;
+      logSummary(resolved, checked);
+      return checked;
+    });
+    cycleQueue = result.catch(() => undefined);
+    return track(result);
+  };
+
+  const scheduler = new Scheduler({
+    clock: resolved.clock,
+    random: resolved.random,
+    logger: resolved.logger,
+    settingsCheckMs: resolved.settingsCheckMs,
+    readSettings: () => readPollSettings(resolved.db),
+    runCycle: (_fireTime, nextFireTime) => cycle(nextFireTime).then(() => undefined),
+    track,
+  });
+
+  return {
+    start: () => scheduler.start(),
+
+    async stop() {
+      scheduler.stop();
+      abort.abort();
+      while (inFlight.size > 0) {
+        await Promise.allSettled([...inFlight]);
+      }
+      abort = new AbortController();
+    },
+
+    async pollNow(stageId) {
+      const nextDueAt = await scheduler.nextFireTime();
+      return cycle(nextDueAt, stageId === undefined ? undefined : [stageId]);
+    },
+
+    async checkStages(stageIds, checkOptions) {
+      if (!Array.isArray(stageIds) || stageIds.some((id) => typeof id !== "string")) {
+        throw new PollerError(
+          "invalid_option",
+          `checkStages: stageIds must be an array of stage ids, got ${String(stageIds)}`,
+        );
+      }
+      const nextDueAt = await scheduler.nextFireTime();
+      const trigger = checkOptions?.trigger ?? "webhook";
+      const checked = await track(
+        runCheck(context(), { trigger, nextDueAt, stageIds: [...new Set(stageIds)] }),
+      );
+      logSummary(resolved, checked);
+      return checked;
+    },
+
+    lastSummary: () => summary,
+    counters: () => ({ ...counters }),
+  };
+}
+
+function logSummary(resolved: ResolvedOptions, summary: CheckSummary): void {
+  const { startedAt: _startedAt, busy, ...counts } = summary;
+  const message = summary.trigger === "webhook" ? "webhook check finished" : "poll cycle finished";
+  resolved.logger.info({ ...counts, busy: busy.length }, message);
+}
+
+/** Creates one client per registry and keeps it while the registry row is unchanged. */
+function registryClients(
+  resolved: ResolvedOptions,
+): (registry: ClaimedStage["registry"]) => RegistryClient {
+  const clients = new Map<string, { version: number; client: RegistryClient }>();
+  return (registry) => {
+    const cached = clients.get(registry.id);
+    if (cached && cached.version === registry.updatedAt.getTime()) {
+      return cached.client;
+    }
+    const client = resolved.registries(connectionOf(resolved, registry));
+    clients.set(registry.id, { version: registry.updatedAt.getTime(), client });
+    return client;
+  };
+}
+
+function connectionOf(
+  resolved: ResolvedOptions,
+  registry: ClaimedStage["registry"],
+): RegistryConnection {
+  const connection: RegistryConnection = {
+    id: registry.id,
+    name: registry.name,
+    type: registry.type,
+    url: registry.url,
+  };
+  if (registry.username) {
+    connection.username = registry.username;
+  }
+  if (registry.tokenEncrypted) {
+    if (!resolved.decryptSecret) {
+      throw new PollerError(
+        "missing_decrypt_secret",
+        `registry ${registry.name} has a token, but the poller was created without decryptSecret; pass the store's decryptSecret to createPoller`,
+      );
+    }
+    connection.token = resolved.decryptSecret(registry.tokenEncrypted);
+  }
+  return connection;
+}

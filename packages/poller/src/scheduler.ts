@@ -1,0 +1,137 @@
+import type { PollSettings } from "@berth/store";
+import {
+  jitteredRunTime,
+  nextFireTime,
+  parseSchedule,
+  type Schedule,
+  scheduleKey,
+} from "./schedule.js";
+import type { Clock, PollerLogger } from "./types.js";
+
+export interface SchedulerOptions {
+  clock: Clock;
+  random: () => number;
+  logger: PollerLogger;
+  /** How often the settings are re-read while waiting for the next fire time. */
+  settingsCheckMs: number;
+  readSettings(): Promise<PollSettings>;
+  /** Runs one cycle; `nextFireTime` is when its stages are due again. */
+  runCycle(fireTime: Date, nextFireTime: Date): Promise<void>;
+  /** Registers a running promise, so the poller's stop() can wait for it. */
+  track<T>(promise: Promise<T>): Promise<T>;
+}
+
+interface Plan {
+  key: string;
+  schedule: Schedule;
+  /** The nominal fire time from the schedule. */
+  fireTime: Date;
+  /** The fire time plus jitter: when the cycle runs. */
+  runAt: Date;
+}
+
+/**
+ * Fires poll cycles on the schedule stored in settings. It keeps one timer, waking at the
+ * run time or at the next settings check, whichever comes first; a changed schedule is
+ * planned anew at that check, so it applies without a restart.
+ */
+export class Scheduler {
+  private readonly options: SchedulerOptions;
+  private timer: unknown;
+  private running = false;
+  private plan: Plan | undefined;
+
+  constructor(options: SchedulerOptions) {
+    this.options = options;
+  }
+
+  start(): void {
+    if (this.running) {
+      return;
+    }
+    this.running = true;
+    this.arm(0);
+  }
+
+  /** Clears the timer; a wake that is running finishes without arming another. */
+  stop(): void {
+    this.running = false;
+    if (this.timer !== undefined) {
+      this.options.clock.clearTimeout(this.timer);
+      this.timer = undefined;
+    }
+    this.plan = undefined;
+  }
+
+  /** Returns the schedule's next fire time after now, from the current settings. */
+  async nextFireTime(): Promise<Date> {
+    const { schedule } = parseSchedule(await this.options.readSettings());
+    return nextFireTime(schedule, this.options.clock.now());
+  }
+
+  private arm(delayMs: number): void {
+    this.timer = this.options.clock.setTimeout(() => {
+      this.timer = undefined;
+      void this.options.track(this.wake());
+    }, delayMs);
+  }
+
+  private async wake(): Promise<void> {
+    try {
+      const settings = await this.options.readSettings();
+      this.replanIfChanged(settings);
+      await this.runIfDue();
+    } catch (error) {
+      this.options.logger.error(
+        { err: error },
+        "poll schedule step failed; retrying at the next settings check",
+      );
+    }
+
+    if (this.running) {
+      const untilRun = this.plan
+        ? this.plan.runAt.getTime() - this.options.clock.now().getTime()
+        : this.options.settingsCheckMs;
+      this.arm(Math.max(0, Math.min(untilRun, this.options.settingsCheckMs)));
+    }
+  }
+
+  private replanIfChanged(settings: PollSettings): void {
+    const key = scheduleKey(settings);
+    if (this.plan?.key === key) {
+      return;
+    }
+    const { schedule, problem } = parseSchedule(settings);
+    if (problem) {
+      this.options.logger.error({ cron: settings.cron }, problem);
+    }
+    this.plan = this.planAfter(key, schedule, this.options.clock.now());
+    this.options.logger.info(
+      { cron: settings.cron, intervalSeconds: settings.intervalSeconds, next: this.plan.runAt },
+      "poll schedule set",
+    );
+  }
+
+  private async runIfDue(): Promise<void> {
+    const plan = this.plan;
+    if (!plan || this.options.clock.now() < plan.runAt) {
+      return;
+    }
+    try {
+      await this.options.runCycle(plan.fireTime, nextFireTime(plan.schedule, plan.fireTime));
+    } finally {
+      // Fire times missed while a long cycle ran are skipped, not run back to back.
+      this.plan = this.planAfter(plan.key, plan.schedule, this.options.clock.now());
+    }
+  }
+
+  private planAfter(key: string, schedule: Schedule, after: Date): Plan {
+    const fireTime = nextFireTime(schedule, after);
+    return {
+      key,
+      schedule,
+      fireTime,
+      runAt: jitteredRunTime(schedule, fireTime, this.options.random),
+    };
+  }
+}

@@ -1,0 +1,81 @@
+import type { ClaimedStage, TagPolicy } from "@berth/store";
+
+/** Time and timers, injected so tests move time forward instead of waiting. */
+export interface Clock {
+  now(): Date;
+  setTimeout(callback: () => void, delayMs: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
+/** The subset of a pino logger the poller writes to: a fields object, then a fixed message. */
+export interface PollerLogger {
+  debug(fields: object, message: string): void;
+  info(fields: object, message: string): void;
+  warn(fields: object, message: string): void;
+  error(fields: object, message: string): void;
+}
+
+/** A registry row with its token decrypted: what a registry client is created from. */
+export interface RegistryConnection {
+  id: string;
+  name: string;
+  type: ClaimedStage["registry"]["type"];
+  url: string;
+  username?: string;
+  token?: string;
+}
+
+/** The calls the poller makes on a registry client. */
+export interface RegistryClient {
+  listTags(
+    repository: string,
+    options: { signal: AbortSignal },
+  ): Promise<ReadonlyArray<{ name: string; createdAt?: Date | undefined }>>;
+  getDigest(repository: string, tag: string, options?: { signal?: AbortSignal }): Promise<string>;
+}
+
+/** What set off a check: the schedule (or a manual poll), or a registry webhook. */
+export type CheckTrigger = "poll" | "webhook";
+
+/** A new tag (or a new digest of a watched tag) that became a deploy row. */
+export interface Candidate {
+  deployId: string;
+  stageId: string;
+  projectSlug: string;
+  stageName: string;
+  repository: string;
+  tag: string;
+  digest: string;
+  trigger: CheckTrigger;
+  autoDeploy: boolean;
+  /** The selection's explanation, for the deploy log. */
+  reason: string;
+}
+
+/** Counts of one check: a scheduled cycle, a manual poll or a webhook check. */
+export interface CheckSummary {
+  trigger: CheckTrigger;
+  startedAt: Date;
+  durationMs: number;
+  /** Stages claimed and polled to a result, success or failure. */
+  stages: number;
+  images: number;
+  candidates: number;
+  errors: number;
+  /** Stages left for later: their registry is paused after a 429, or the poller stopped. */
+  deferred: number;
+  /** Stages another poller holds a lease on (webhook checks and manual polls only). */
+  busy: string[];
+}
+
+/** Running totals since the poller was created, for the metrics endpoint. */
+export interface PollerCounters {
+  cycles: number;
+  stagesPolled: number;
+  candidates: number;
+  errors: number;
+  rateLimited: number;
+  leasesLost: number;
+}
+
+export type { TagPolicy };

@@ -1,0 +1,237 @@
+import { and, asc, eq, inArray, isNull, lte, or, sql } from "drizzle-orm";
+import type { Database } from "../database.js";
+import { pollState, projects, registries, settings, stages, type TagPolicy } from "../schema.js";
+import type { Executor } from "./candidates.js";
+
+/** The poll schedule stored in settings, with the defaults of an empty settings table. */
+export interface PollSettings {
+  /** A cron expression; when set it wins over `intervalSeconds`. */
+  cron: string | null;
+  intervalSeconds: number;
+  jitterSeconds: number;
+}
+
+/** A stage the poller holds a lease on, with what it needs to poll it. */
+export interface ClaimedStage {
+  stageId: string;
+  stageName: string;
+  tagInclude: string[];
+  tagExclude: string[];
+  policy: TagPolicy;
+  autoDeploy: boolean;
+  projectSlug: string;
+  repository: string;
+  registry: {
+    id: string;
+    name: string;
+    type: (typeof registries.$inferSelect)["type"];
+    url: string;
+    username: string | null;
+    tokenEncrypted: string | null;
+    updatedAt: Date;
+  };
+  state: {
+    initialized: boolean;
+    lastTag: string | null;
+    lastDigest: string | null;
+    failureStreak: number;
+  };
+}
+
+export interface ClaimOptions {
+  /** Identifies this poller in `locked_by`; a lease is released or renewed only by its owner. */
+  owner: string;
+  now: Date;
+  leaseSeconds: number;
+  /** Claim only these stages, due or not (manual polls and webhook checks). */
+  stageIds?: readonly string[];
+  /** Maximum stages claimed at once. */
+  limit?: number;
+}
+
+export interface PollSuccess {
+  stageId: string;
+  owner: string;
+  lastTag: string | null;
+  lastDigest: string | null;
+  polledAt: Date;
+  nextDueAt: Date;
+}
+
+export interface PollFailure {
+  stageId: string;
+  owner: string;
+  error: string;
+  failedAt: Date;
+  failureStreak: number;
+  nextDueAt: Date;
+}
+
+const DEFAULT_POLL_SETTINGS: PollSettings = { cron: null, intervalSeconds: 300, jitterSeconds: 30 };
+
+/** Reads the poll schedule from the settings row, or the defaults when there is no row yet. */
+export async function readPollSettings(db: Executor): Promise<PollSettings> {
+  const rows = await db
+    .select({
+      cron: settings.pollCron,
+      intervalSeconds: settings.pollIntervalSeconds,
+      jitterSeconds: settings.pollJitterSeconds,
+    })
+    .from(settings)
+    .where(eq(settings.id, 1));
+  return rows[0] ?? DEFAULT_POLL_SETTINGS;
+}
+
+/**
+ * Leases the stages that are due (or the stages named in `stageIds`) to `owner` until
+ * `now + leaseSeconds`, and returns them. One conditional update over rows picked with
+ * `FOR UPDATE SKIP LOCKED` does the claim, so two pollers on one database never hold the
+ * same stage, and a lease whose owner crashed is free again once `locked_until` passes.
+ * Stages without a poll state row get one first, due at once.
+ */
+export async function claimStages(db: Database, options: ClaimOptions): Promise<ClaimedStage[]> {
+  await ensurePollStateRows(db, options.now);
+
+  const free = or(isNull(pollState.lockedUntil), lte(pollState.lockedUntil, options.now));
+  const pick = options.stageIds
+    ? and(free, inArray(pollState.stageId, [...options.stageIds]))
+    : and(free, lte(pollState.nextDueAt, options.now));
+  const picked = db
+    .select({ stageId: pollState.stageId })
+    .from(pollState)
+    .where(pick)
+    .orderBy(asc(pollState.nextDueAt))
+    .limit(options.limit ?? 10_000)
+    .for("update", { skipLocked: true });
+
+  const claimed = await db
+    .update(pollState)
+    .set({
+      lockedUntil: new Date(options.now.getTime() + options.leaseSeconds * 1000),
+      lockedBy: options.owner,
+      updatedAt: options.now,
+    })
+    .where(and(inArray(pollState.stageId, picked), free))
+    .returning({ stageId: pollState.stageId });
+
+  return loadClaimedStages(
+    db,
+    claimed.map((row) => row.stageId),
+  );
+}
+
+async function ensurePollStateRows(db: Database, now: Date): Promise<void> {
+  await db.execute(sql`
+    insert into ${pollState} (stage_id, next_due_at)
+    select ${stages.id}, ${now.toISOString()}::timestamptz from ${stages}
+    where not exists (select 1 from ${pollState} where ${pollState.stageId} = ${stages.id})
+    on conflict do nothing`);
+}
+
+async function loadClaimedStages(db: Database, stageIds: string[]): Promise<ClaimedStage[]> {
+  if (stageIds.length === 0) {
+    return [];
+  }
+  const rows = await db
+    .select({
+      stageId: stages.id,
+      stageName: stages.name,
+      tagInclude: stages.tagInclude,
+      tagExclude: stages.tagExclude,
+      policy: stages.policy,
+      autoDeploy: stages.autoDeploy,
+      projectSlug: projects.slug,
+      repository: projects.repository,
+      registry: {
+        id: registries.id,
+        name: registries.name,
+        type: registries.type,
+        url: registries.url,
+        username: registries.username,
+        tokenEncrypted: registries.tokenEncrypted,
+        updatedAt: registries.updatedAt,
+      },
+      state: {
+        initialized: pollState.initialized,
+        lastTag: pollState.lastTag,
+        lastDigest: pollState.lastDigest,
+        failureStreak: pollState.failureStreak,
+      },
+    })
+    .from(pollState)
+    .innerJoin(stages, eq(stages.id, pollState.stageId))
+    .innerJoin(projects, eq(projects.id, stages.projectId))
+    .innerJoin(registries, eq(registries.id, projects.registryId))
+    .where(inArray(pollState.stageId, stageIds));
+  return rows;
+}
+
+/**
+ * Stores what a poll saw and releases the lease, in the caller's transaction so the
+ * candidate insert commits or rolls back with it. Returns false, writing nothing, when
+ * `owner` no longer holds the lease: another poller took the stage after the lease expired.
+ */
+export async function recordPollSuccess(db: Executor, result: PollSuccess): Promise<boolean> {
+  const rows = await db
+    .update(pollState)
+    .set({
+      initialized: true,
+      lastTag: result.lastTag,
+      lastDigest: result.lastDigest,
+      lastPolledAt: result.polledAt,
+      lastError: null,
+      failureStreak: 0,
+      nextDueAt: result.nextDueAt,
+      lockedUntil: null,
+      lockedBy: null,
+      updatedAt: result.polledAt,
+    })
+    .where(and(eq(pollState.stageId, result.stageId), eq(pollState.lockedBy, result.owner)))
+    .returning({ stageId: pollState.stageId });
+  return rows.length === 1;
+}
+
+/**
+ * Stores a failed poll (the error, its time and the failure streak), sets when the stage
+ * is due again, and releases the lease. Returns false when `owner` no longer holds it.
+ */
+export async function recordPollFailure(db: Executor, failure: PollFailure): Promise<boolean> {
+  const rows = await db
+    .update(pollState)
+    .set({
+      lastPolledAt: failure.failedAt,
+      lastError: failure.error,
+      lastErrorAt: failure.failedAt,
+      failureStreak: failure.failureStreak,
+      nextDueAt: failure.nextDueAt,
+      lockedUntil: null,
+      lockedBy: null,
+      updatedAt: failure.failedAt,
+    })
+    .where(and(eq(pollState.stageId, failure.stageId), eq(pollState.lockedBy, failure.owner)))
+    .returning({ stageId: pollState.stageId });
+  return rows.length === 1;
+}
+
+/**
+ * Releases leases without recording a poll: the stages were not polled (the poller is
+ * stopping, or their registry is paused). `nextDueAt` moves them when given.
+ */
+export async function releasePollLeases(
+  db: Executor,
+  release: { stageIds: readonly string[]; owner: string; nextDueAt?: Date },
+): Promise<void> {
+  if (release.stageIds.length === 0) {
+    return;
+  }
+  await db
+    .update(pollState)
+    .set({
+      lockedUntil: null,
+      lockedBy: null,
+      ...(release.nextDueAt ? { nextDueAt: release.nextDueAt } : {}),
+    })
+    .where(
+      and(inArray(pollState.stageId, [...release.stageIds]), eq(pollState.lockedBy, release.owner)),
+    );
+}
