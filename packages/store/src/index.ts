@@ -15,6 +15,23 @@ export {
   parseDatabaseUrl,
 } from "./database-url.js";
 export { notFound, StoreError, type StoreErrorKind, toStoreError } from "./errors.js";
+export {
+  type ApiTokenSummary,
+  createApiToken,
+  getApiToken,
+  listApiTokens,
+  type NewApiToken,
+  revokeApiToken,
+  type TokenOwner,
+  useApiToken,
+} from "./queries/api-tokens.js";
+export {
+  type AuditActorType,
+  type AuditEntry,
+  type AuditEntryInput,
+  insertAuditEntry,
+  listAuditEntries,
+} from "./queries/audit-log.js";
 export { type CandidateInput, type Executor, insertCandidate } from "./queries/candidates.js";
 export {
   type ClaimedStage,
@@ -53,6 +70,14 @@ export {
   updateRegistry,
 } from "./queries/registries.js";
 export {
+  createSession,
+  deleteExpiredSessions,
+  deleteSession,
+  type NewSession,
+  type SessionUser,
+  touchSession,
+} from "./queries/sessions.js";
+export {
   getSettings,
   getSettingsSecrets,
   type Settings,
@@ -77,6 +102,29 @@ export {
   type StageVolumeInput,
   updateStage,
 } from "./queries/stages.js";
+export {
+  countUsersWithRole,
+  createUser,
+  deleteUser,
+  findUserCredentials,
+  getUser,
+  listUsers,
+  type NewUser,
+  type UserCredentials,
+  type UserSummary,
+} from "./queries/users.js";
+export {
+  type DeliveryInput,
+  type DeliveryOutcome,
+  getWebhookSecretsEncrypted,
+  type ListDeliveriesOptions,
+  listDeliveries,
+  type RecordedDelivery,
+  recordDelivery,
+  setDeliveryOutcome,
+  setWebhookSecretEncrypted,
+  type WebhookDelivery,
+} from "./queries/webhook-deliveries.js";
 export * from "./schema.js";
 export {
   createSecrets,

@@ -1,0 +1,169 @@
+/**
+ * The API's one error shape, `{ "error": { "code", "message", "details" } }`, and the one
+ * place that chooses status codes for errors thrown anywhere below a route.
+ */
+import { StoreError, type StoreErrorKind } from "@berth/store";
+import type { Context, ErrorHandler, NotFoundHandler } from "hono";
+import { HTTPException } from "hono/http-exception";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
+import type { Logger } from "pino";
+import { z } from "zod";
+
+/** Machine-readable error codes; clients branch on these, never on messages. */
+export const API_ERROR_STATUS = {
+  bad_request: 400,
+  invalid_json: 400,
+  unauthorized: 401,
+  forbidden: 403,
+  not_found: 404,
+  conflict: 409,
+  payload_too_large: 413,
+  unsupported_media_type: 415,
+  validation_failed: 422,
+  rate_limited: 429,
+  internal: 500,
+  unavailable: 503,
+} as const satisfies Record<string, ContentfulStatusCode>;
+
+export type ApiErrorCode = keyof typeof API_ERROR_STATUS;
+
+/** One field that failed validation: its dotted path and what is wrong with it. */
+export interface FieldIssue {
+  path: string;
+  message: string;
+}
+
+export interface ErrorBody {
+  error: { code: ApiErrorCode; message: string; details: unknown };
+}
+
+/** An error a route throws on purpose; the error handler turns it into a response. */
+export class ApiError extends Error {
+  override readonly name = "ApiError";
+  readonly code: ApiErrorCode;
+  readonly details: unknown;
+  /** Extra response headers, e.g. `Retry-After` on 429. */
+  readonly headers: Record<string, string>;
+
+  constructor(
+    code: ApiErrorCode,
+    message: string,
+    options: { details?: unknown; headers?: Record<string, string>; cause?: unknown } = {},
+  ) {
+    super(message, { cause: options.cause });
+    this.code = code;
+    this.details = options.details ?? null;
+    this.headers = options.headers ?? {};
+  }
+
+  get status(): ContentfulStatusCode {
+    return API_ERROR_STATUS[this.code];
+  }
+}
+
+const CODE_BY_STORE_KIND: Record<StoreErrorKind, ApiErrorCode> = {
+  not_found: "not_found",
+  unique_violation: "conflict",
+  foreign_key_violation: "conflict",
+  check_violation: "validation_failed",
+  not_null_violation: "validation_failed",
+  connection: "unavailable",
+  other: "internal",
+};
+
+const CODE_BY_HTTP_STATUS: Partial<Record<number, ApiErrorCode>> = {
+  400: "bad_request",
+  401: "unauthorized",
+  403: "forbidden",
+  404: "not_found",
+  409: "conflict",
+  413: "payload_too_large",
+  415: "unsupported_media_type",
+  422: "validation_failed",
+  429: "rate_limited",
+  503: "unavailable",
+};
+
+/** Lists zod issues as field paths and messages, e.g. `{ path: "role", message: "…" }`. */
+export function fieldIssues(error: z.ZodError): FieldIssue[] {
+  return error.issues.map((issue) => ({
+    path: issue.path.map(String).join(".") || "(body)",
+    message: issue.message,
+  }));
+}
+
+/** Converts anything thrown below a route into an `ApiError`. */
+export function toApiError(error: unknown): ApiError {
+  if (error instanceof ApiError) {
+    return error;
+  }
+  if (error instanceof z.ZodError) {
+    const issues = fieldIssues(error);
+    const summary = issues.map((issue) => `${issue.path}: ${issue.message}`).join("; ");
+    return new ApiError("validation_failed", `invalid request: ${summary}`, {
+      details: { issues },
+      cause: error,
+    });
+  }
+  if (error instanceof StoreError) {
+    return storeApiError(error);
+  }
+  if (error instanceof HTTPException) {
+    const code = CODE_BY_HTTP_STATUS[error.status] ?? "internal";
+    return new ApiError(code, error.message || code, { cause: error });
+  }
+  return new ApiError("internal", "internal error: the server log has the details", {
+    cause: error,
+  });
+}
+
+function storeApiError(error: StoreError): ApiError {
+  const code = CODE_BY_STORE_KIND[error.kind];
+  if (code === "internal" || code === "unavailable") {
+    // Driver messages can quote SQL and values, so they stay in the log.
+    const message =
+      code === "unavailable"
+        ? "database unavailable: try again shortly"
+        : "internal error: the server log has the details";
+    return new ApiError(code, message, { cause: error });
+  }
+  return new ApiError(code, error.message, {
+    details: error.constraint ? { constraint: error.constraint } : null,
+    cause: error,
+  });
+}
+
+/** Builds the JSON response for an error. */
+export function errorResponse(c: Context, error: ApiError): Response {
+  const body: ErrorBody = {
+    error: { code: error.code, message: error.message, details: error.details },
+  };
+  for (const [name, value] of Object.entries(error.headers)) {
+    c.header(name, value);
+  }
+  return c.json(body, error.status);
+}
+
+/**
+ * Creates the app's `onError` handler. Server-side failures (5xx) are logged with their
+ * cause; client errors are not, because they are the caller's to fix.
+ */
+export function errorHandler(options: { logger?: Logger | undefined } = {}): ErrorHandler {
+  return (error, c) => {
+    const apiError = toApiError(error);
+    if (apiError.status >= 500) {
+      options.logger?.error(
+        { err: error, method: c.req.method, path: c.req.path },
+        "request failed",
+      );
+    }
+    return errorResponse(c, apiError);
+  };
+}
+
+/** Answers unknown routes with the error shape. */
+export const notFoundHandler: NotFoundHandler = (c) =>
+  errorResponse(
+    c,
+    new ApiError("not_found", `no route for ${c.req.method} ${c.req.path}: check the path`),
+  );
