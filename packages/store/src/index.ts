@@ -1,4 +1,12 @@
 export {
+  ConfigFileError,
+  type Environment,
+  exportConfig,
+  type ImportOptions,
+  type ImportSummary,
+  importConfig,
+} from "./config-file/index.js";
+export {
   type Database,
   type DatabaseEngine,
   type DatabaseHandle,
