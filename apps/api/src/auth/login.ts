@@ -1,0 +1,108 @@
+import { createSession, deleteSession, findUserCredentials, getUser } from "@berth/store";
+import { getConnInfo } from "@hono/node-server/conninfo";
+import { type Context, Hono } from "hono";
+import { z } from "zod";
+import { readJsonBody } from "../http/body.js";
+import { assertSameOrigin } from "../http/csrf.js";
+import { ApiError } from "../http/errors.js";
+import { audit } from "./audit.js";
+import { decoyPasswordHash, randomToken, sha256Hex, verifyPassword } from "./crypto.js";
+import { requireAuth } from "./middleware.js";
+import type { AuthEnv } from "./principal.js";
+import { createLoginLimiter } from "./rate-limit.js";
+import { clearSessionCookie, readSessionCookie, writeSessionCookie } from "./session.js";
+import type { AuthRoutesDeps } from "./types.js";
+
+/** Sessions last 7 days from login unless the caller sets another lifetime. */
+const DEFAULT_SESSION_TTL_SECONDS = 7 * 24 * 60 * 60;
+
+const loginSchema = z.object({
+  username: z.string().min(1).max(200),
+  password: z.string().min(1).max(1024),
+});
+
+/** Address of the TCP peer; `unknown` when the request did not come through the Node server (tests). */
+function peerAddress(c: Context): string {
+  try {
+    return getConnInfo(c).remote.address ?? "unknown";
+  } catch {
+    return "unknown";
+  }
+}
+
+/**
+ * Routes under `/api/v1/auth`: `POST /login` (JSON `{ username, password }`, sets the session
+ * cookie), `POST /logout`, and `GET /me`.
+ */
+export function authRoutes(deps: AuthRoutesDeps): Hono<AuthEnv> {
+  const now = deps.now ?? (() => new Date());
+  const ttlSeconds = deps.sessionTtlSeconds ?? DEFAULT_SESSION_TTL_SECONDS;
+  // Ten failures per user name or per address in 15 minutes, then a pause until the oldest expires.
+  const limiter =
+    deps.loginLimiter ?? createLoginLimiter({ maxFailures: 10, windowMs: 15 * 60 * 1000 });
+  const clientAddress = deps.clientAddress ?? peerAddress;
+  const app = new Hono<AuthEnv>();
+
+  app.post("/login", async (c) => {
+    assertSameOrigin(c, deps);
+    const body = await readJsonBody(c, loginSchema);
+    const keys = [`address:${clientAddress(c)}`, `user:${body.username.toLowerCase()}`];
+    const retryAfter = limiter.retryAfterSeconds(keys);
+    if (retryAfter > 0) {
+      throw new ApiError(
+        "rate_limited",
+        `too many failed logins: try again in ${retryAfter} seconds`,
+        {
+          headers: { "Retry-After": String(retryAfter) },
+          details: { retryAfterSeconds: retryAfter },
+        },
+      );
+    }
+
+    const user = await findUserCredentials(deps.db, body.username);
+    const hash = user?.passwordHash ?? (await decoyPasswordHash());
+    const valid = await verifyPassword(body.password, hash);
+    if (!user || !valid || user.disabled) {
+      limiter.recordFailure(keys);
+      deps.logger?.warn({ username: body.username, address: clientAddress(c) }, "login failed");
+      throw new ApiError("unauthorized", "user name or password is wrong");
+    }
+    limiter.reset(`user:${body.username.toLowerCase()}`);
+
+    const token = randomToken();
+    const expiresAt = new Date(now().getTime() + ttlSeconds * 1000);
+    await createSession(deps.db, { tokenHash: sha256Hex(token), userId: user.id, expiresAt });
+    writeSessionCookie(c, token, expiresAt, deps.secureCookie ?? "auto");
+    const principal = {
+      type: "user" as const,
+      userId: user.id,
+      username: user.username,
+      role: user.role,
+    };
+    await audit(deps.db, principal, "session.login", { type: "user", id: user.id });
+    return c.json({ user: { id: user.id, username: user.username, role: user.role }, expiresAt });
+  });
+
+  app.post("/logout", requireAuth(deps), async (c) => {
+    const cookie = readSessionCookie(c);
+    if (cookie !== undefined) {
+      await deleteSession(deps.db, sha256Hex(cookie));
+    }
+    clearSessionCookie(c);
+    const principal = c.get("principal");
+    await audit(deps.db, principal, "session.logout", { type: "user", id: principal.userId });
+    return c.body(null, 204);
+  });
+
+  app.get("/me", requireAuth(deps), async (c) => {
+    const principal = c.get("principal");
+    const user = await getUser(deps.db, principal.userId);
+    const token =
+      principal.type === "token"
+        ? { id: principal.tokenId, name: principal.tokenName, scope: principal.scope }
+        : null;
+    return c.json({ user: { id: user.id, username: user.username, role: user.role }, token });
+  });
+
+  return app;
+}

@@ -1,0 +1,16 @@
+import type { Context } from "hono";
+import type { Logger } from "pino";
+import type { RequireAuthDeps } from "./middleware.js";
+import type { LoginLimiter } from "./rate-limit.js";
+import type { SecureCookieMode } from "./session.js";
+
+/** Dependencies of the auth, user and token routes. */
+export interface AuthRoutesDeps extends RequireAuthDeps {
+  logger?: Logger | undefined;
+  /** `Secure` on the session cookie; `auto` sets it when the request came over HTTPS. */
+  secureCookie?: SecureCookieMode | undefined;
+  sessionTtlSeconds?: number | undefined;
+  loginLimiter?: LoginLimiter | undefined;
+  /** Client address for the login rate limit; the default is the TCP peer. */
+  clientAddress?: ((c: Context) => string) | undefined;
+}
