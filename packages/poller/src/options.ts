@@ -145,6 +145,9 @@ function describe(value: unknown): string {
   if (typeof value === "function") {
     return "a function";
   }
+  if (typeof value === "number") {
+    return String(value);
+  }
   try {
     return JSON.stringify(value) ?? String(value);
   } catch {

@@ -117,19 +117,23 @@ export function createPoller(options: PollerOptions): Poller {
     },
 
     async pollNow(stageId) {
+      if (stageId !== undefined) {
+        validateStageIds("pollNow", [stageId]);
+      }
       const nextDueAt = await scheduler.nextFireTime();
       return cycle(nextDueAt, stageId === undefined ? undefined : [stageId]);
     },
 
     async checkStages(stageIds, checkOptions) {
-      if (!Array.isArray(stageIds) || stageIds.some((id) => typeof id !== "string")) {
+      validateStageIds("checkStages", stageIds);
+      const trigger = checkOptions?.trigger ?? "webhook";
+      if (trigger !== "webhook" && trigger !== "poll") {
         throw new PollerError(
           "invalid_option",
-          `checkStages: stageIds must be an array of stage ids, got ${String(stageIds)}`,
+          `checkStages: trigger must be "webhook" or "poll", got ${JSON.stringify(trigger)}`,
         );
       }
       const nextDueAt = await scheduler.nextFireTime();
-      const trigger = checkOptions?.trigger ?? "webhook";
       const checked = await track(
         runCheck(context(), { trigger, nextDueAt, stageIds: [...new Set(stageIds)] }),
       );
@@ -140,6 +144,24 @@ export function createPoller(options: PollerOptions): Poller {
     lastSummary: () => summary,
     counters: () => ({ ...counters }),
   };
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+function validateStageIds(method: string, stageIds: unknown): void {
+  if (!Array.isArray(stageIds)) {
+    throw new PollerError(
+      "invalid_option",
+      `${method}: stage ids must be an array of stage UUIDs, got ${typeof stageIds}`,
+    );
+  }
+  const invalid = stageIds.find((id) => typeof id !== "string" || !UUID.test(id));
+  if (invalid !== undefined) {
+    throw new PollerError(
+      "invalid_option",
+      `${method}: stage id ${JSON.stringify(invalid)} is not a UUID; pass the id of a stage row`,
+    );
+  }
 }
 
 function logSummary(resolved: ResolvedOptions, summary: CheckSummary): void {

@@ -1,0 +1,216 @@
+import { type DatabaseHandle, deploys } from "@berth/store";
+import { openTestDatabase, testEngines } from "@berth/store/testing";
+import { pushTestImage, startRegistry, type TestRegistry } from "@berth/testing";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { type Candidate, createPoller } from "../src/index.js";
+import { FakeClock } from "./support/fake-clock.js";
+import { type FaultServer, startFaultServer } from "./support/fault-server.js";
+import { seedRegistry, seedStage } from "./support/seed.js";
+
+// Real Postgres when the test server is configured, else the embedded engine.
+const engine = testEngines().at(-1)!.engine;
+
+describe(`poller against the local registry on ${engine}`, () => {
+  let handle: DatabaseHandle;
+  let registry: TestRegistry;
+  let proxy: FaultServer;
+  let registryId: string;
+  let countedRegistryId: string;
+  const clock = new FakeClock(new Date("2026-01-01T00:00:00Z"));
+
+  beforeAll(async () => {
+    [handle, registry] = await Promise.all([openTestDatabase(engine), startRegistry()]);
+    proxy = await startFaultServer(registry.url);
+    registryId = await seedRegistry(handle.db, registry.url);
+    countedRegistryId = await seedRegistry(handle.db, proxy.url);
+  });
+  afterAll(async () => {
+    await proxy?.stop();
+    await registry?.stop();
+    await handle?.close();
+  });
+
+  const push = (repository: string, tag: string, content?: string) =>
+    pushTestImage({
+      registry: registry.host,
+      repository,
+      tag,
+      content: content ?? `${repository}:${tag}`,
+    });
+
+  const newPoller = (owner = "test-poller") => {
+    const candidates: Candidate[] = [];
+    const poller = createPoller({
+      db: handle.db,
+      clock,
+      owner,
+      onCandidate: (candidate) => {
+        candidates.push(candidate);
+      },
+    });
+    return { poller, candidates };
+  };
+
+  const deploysOf = (stageId: string) =>
+    handle.db.query.deploys.findMany({ where: (row, { eq }) => eq(row.stageId, stageId) });
+  const stateOf = (stageId: string) =>
+    handle.db.query.pollState.findFirst({ where: (row, { eq }) => eq(row.stageId, stageId) });
+
+  test("first poll records what exists and creates nothing", async () => {
+    await push("acme/first", "v1.0.0");
+    const { digest } = await push("acme/first", "v1.1.0");
+    const stageId = await seedStage(handle.db, { registryId, repository: "acme/first" });
+    const { poller, candidates } = newPoller();
+
+    const summary = await poller.pollNow(stageId);
+
+    expect(summary).toMatchObject({ stages: 1, candidates: 0, errors: 0 });
+    expect(candidates).toEqual([]);
+    expect(await deploysOf(stageId)).toEqual([]);
+    const state = await stateOf(stageId);
+    expect(state?.initialized).toBe(true);
+    expect(state?.lastTag).toBe("v1.1.0");
+    expect(state?.lastDigest).toBe(digest);
+  });
+
+  test("pushed tag becomes exactly one candidate", async () => {
+    await push("acme/pushed", "v1.0.0");
+    const stageId = await seedStage(handle.db, { registryId, repository: "acme/pushed" });
+    const { poller, candidates } = newPoller();
+    await poller.pollNow(stageId);
+
+    const { digest } = await push("acme/pushed", "v1.2.0");
+    const first = await poller.pollNow(stageId);
+    const second = await poller.pollNow(stageId);
+
+    expect(first.candidates).toBe(1);
+    expect(second.candidates).toBe(0);
+    const rows = await deploysOf(stageId);
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({ tag: "v1.2.0", digest, trigger: "poll", status: "queued" });
+    expect(candidates).toHaveLength(1);
+    expect(candidates[0]).toMatchObject({ stageId, tag: "v1.2.0", digest, trigger: "poll" });
+    expect(candidates[0]?.deployId).toBe(rows[0]?.id);
+  });
+
+  test("lower or excluded tags make no candidate", async () => {
+    await push("acme/filtered", "v2.0.0");
+    const stageId = await seedStage(handle.db, {
+      registryId,
+      repository: "acme/filtered",
+      include: ["v*"],
+      exclude: ["*-rc*"],
+    });
+    const { poller } = newPoller();
+    await poller.pollNow(stageId);
+
+    await push("acme/filtered", "v1.9.0");
+    await push("acme/filtered", "v3.0.0-rc1");
+    await push("acme/filtered", "other-9.0.0");
+    const summary = await poller.pollNow(stageId);
+
+    expect(summary.candidates).toBe(0);
+    expect(await deploysOf(stageId)).toEqual([]);
+    expect((await stateOf(stageId))?.lastTag).toBe("v2.0.0");
+  });
+
+  test("re-pushed mutable tag makes one candidate on a digest stage", async () => {
+    await push("acme/mutable", "latest", "build 1");
+    const stageId = await seedStage(handle.db, {
+      registryId,
+      repository: "acme/mutable",
+      include: ["latest"],
+      policy: { kind: "digest" },
+      autoDeploy: false,
+    });
+    const { poller } = newPoller();
+    await poller.pollNow(stageId);
+    const unchanged = await poller.pollNow(stageId);
+
+    const { digest } = await push("acme/mutable", "latest", "build 2");
+    const changed = await poller.pollNow(stageId);
+    const again = await poller.pollNow(stageId);
+
+    expect(unchanged.candidates).toBe(0);
+    expect(changed.candidates).toBe(1);
+    expect(again.candidates).toBe(0);
+    const rows = await deploysOf(stageId);
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({ tag: "latest", digest, status: "pending_approval" });
+  });
+
+  test("webhook check and poll share one candidate", async () => {
+    await push("acme/hooked", "v1.0.0");
+    const stageId = await seedStage(handle.db, { registryId, repository: "acme/hooked" });
+    const { poller, candidates } = newPoller();
+    await poller.pollNow(stageId);
+
+    await push("acme/hooked", "v1.0.1");
+    const hook = await poller.checkStages([stageId], { trigger: "webhook" });
+    const poll = await poller.pollNow(stageId);
+
+    expect(hook).toMatchObject({ trigger: "webhook", candidates: 1, busy: [] });
+    expect(poll.candidates).toBe(0);
+    const rows = await deploysOf(stageId);
+    expect(rows).toHaveLength(1);
+    expect(rows[0]?.trigger).toBe("webhook");
+    expect(candidates.map((candidate) => candidate.trigger)).toEqual(["webhook"]);
+  });
+
+  test("each image is listed once per cycle", async () => {
+    await push("acme/shared", "v1.0.0");
+    await push("acme/shared", "dev-1");
+    const stageIds = await Promise.all(
+      ["a", "b", "c", "d"].map((name) =>
+        seedStage(handle.db, {
+          registryId: countedRegistryId,
+          repository: "acme/shared",
+          name,
+          ...(name === "d" ? { include: ["dev-*"], policy: { kind: "alphabetical" } } : {}),
+        }),
+      ),
+    );
+    const { poller } = newPoller();
+    proxy.requests.length = 0;
+
+    const summary = await poller.checkStages(stageIds, { trigger: "poll" });
+
+    expect(summary).toMatchObject({ stages: 4, images: 1, errors: 0 });
+    const listings = proxy.requests.filter((request) => request.includes("/tags/list"));
+    expect(listings).toHaveLength(1);
+    const states = await Promise.all(stageIds.map(stateOf));
+    expect(states.map((state) => state?.lastTag)).toEqual(["v1.0.0", "v1.0.0", "v1.0.0", "dev-1"]);
+  });
+
+  test("two pollers on one database make each candidate once", async () => {
+    const stageIds: string[] = [];
+    for (let index = 0; index < 12; index += 1) {
+      const repository = `acme/race-${index}`;
+      await push(repository, "v1.0.0");
+      stageIds.push(await seedStage(handle.db, { registryId, repository }));
+    }
+    const one = newPoller("poller-one");
+    const two = newPoller("poller-two");
+    await one.poller.checkStages(stageIds, { trigger: "poll" });
+    for (let index = 0; index < 12; index += 1) {
+      await push(`acme/race-${index}`, "v1.1.0");
+    }
+
+    const results = await Promise.all([
+      one.poller.checkStages(stageIds, { trigger: "poll" }),
+      two.poller.checkStages(stageIds, { trigger: "poll" }),
+      one.poller.checkStages(stageIds, { trigger: "poll" }),
+      two.poller.checkStages(stageIds, { trigger: "poll" }),
+    ]);
+
+    const polled = results.reduce((sum, result) => sum + result.stages, 0);
+    const made = results.reduce((sum, result) => sum + result.candidates, 0);
+    expect(polled).toBeGreaterThanOrEqual(12);
+    expect(made).toBe(12);
+    expect(one.candidates.length + two.candidates.length).toBe(12);
+    const rows = await handle.db.select().from(deploys);
+    const raced = rows.filter((row) => stageIds.includes(row.stageId));
+    expect(raced).toHaveLength(12);
+    expect(new Set(raced.map((row) => row.stageId)).size).toBe(12);
+  });
+});
