@@ -1,0 +1,25 @@
+/** An image reference that cannot be parsed. The message quotes it and says what is wrong. */
+export class ImageReferenceError extends Error {
+  override readonly name = "ImageReferenceError";
+  readonly reference: string;
+
+  constructor(reference: string, problem: string) {
+    super(`invalid image reference "${reference}": ${problem}`);
+    this.reference = reference;
+  }
+}
+
+/**
+ * A tag filter or selection policy that cannot work as configured: a bad pattern, range or
+ * extract expression, or an extract that captured something other than a number.
+ */
+export class TagPolicyError extends Error {
+  override readonly name = "TagPolicyError";
+  /** The option at fault, e.g. `include`, `policy.range`, `policy.extract`. */
+  readonly option: string;
+
+  constructor(option: string, message: string) {
+    super(message);
+    this.option = option;
+  }
+}
