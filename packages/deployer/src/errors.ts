@@ -68,3 +68,14 @@ export class DeployError extends Error {
 export function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
+
+/** A manual operation cannot run on the deploy or instance in its current state. */
+export class OperationError extends Error {
+  override readonly name = "OperationError";
+  readonly kind: "conflict" | "invalid";
+
+  constructor(kind: OperationError["kind"], message: string) {
+    super(message);
+    this.kind = kind;
+  }
+}

@@ -42,6 +42,43 @@ export {
 } from "./queries/audit-log.js";
 export { type CandidateInput, type Executor, insertCandidate } from "./queries/candidates.js";
 export {
+  appendDeployLog,
+  type DeployLogEntry,
+  type DeployLogInput,
+  listDeployLogs,
+} from "./queries/deploy-logs.js";
+export {
+  type ClaimDeployOptions,
+  claimNextDeploy,
+  type Deploy,
+  FINISHED_DEPLOY_STATUSES,
+  type FinishDeployInput,
+  findSucceededDeploy,
+  finishDeploy,
+  getDeploy,
+  listInterruptedDeploys,
+  listStageDeploys,
+  type QueueDeployInput,
+  queueDeploy,
+  setDeployDigest,
+  setDeployStep,
+  touchDeploys,
+  transitionDeploy,
+} from "./queries/deploys.js";
+export {
+  findInstanceByContainerName,
+  getInstance,
+  type Instance,
+  type InstanceInput,
+  type InstancePatch,
+  insertInstance,
+  LIVE_INSTANCE_STATUSES,
+  listDeployInstances,
+  listLiveInstances,
+  stageOwnsProxyHost,
+  updateInstance,
+} from "./queries/instances.js";
+export {
   type ClaimedStage,
   type ClaimOptions,
   claimStages,
@@ -51,6 +88,7 @@ export {
   readPollSettings,
   recordPollFailure,
   recordPollSuccess,
+  recordUnchangedPolls,
   releasePollLeases,
 } from "./queries/poll-state.js";
 export {

@@ -1,0 +1,96 @@
+/**
+ * Deploy notifications: a JSON POST signed with HMAC-SHA256, sent in the background with a
+ * timeout and retries, so a slow or broken receiver never holds up a deploy.
+ */
+import { createHmac } from "node:crypto";
+import type { Logger } from "pino";
+import { messageOf } from "../errors.js";
+
+/** The event a receiver gets. */
+export interface DeployEvent {
+  event: "deploy.succeeded" | "deploy.failed" | "deploy.rolled_back";
+  at: string;
+  deploy: {
+    id: string;
+    project: string;
+    stage: string;
+    tag: string;
+    digest: string | null;
+    status: string;
+    step: string | null;
+    error: string | null;
+  };
+}
+
+export interface NotifierOptions {
+  fetch?: typeof fetch | undefined;
+  logger: Logger;
+  timeoutMs?: number | undefined;
+  /** Attempts after the first. Default 2. */
+  retries?: number | undefined;
+  /** Wait before the first retry, doubled for each next one. Default 1 s. */
+  backoffMs?: number | undefined;
+}
+
+export interface Notifier {
+  /** Starts sending; returns at once. */
+  send(url: string, secret: string | null, event: DeployEvent): void;
+  /** Waits for sends in flight, at most `timeoutMs`. */
+  drain(timeoutMs: number): Promise<void>;
+}
+
+/** Signature header value: `sha256=` and the hex HMAC-SHA256 of the exact body. */
+export function signBody(secret: string, body: string): string {
+  return `sha256=${createHmac("sha256", secret).update(body).digest("hex")}`;
+}
+
+export function createNotifier(options: NotifierOptions): Notifier {
+  const post = options.fetch ?? fetch;
+  const timeoutMs = options.timeoutMs ?? 5000;
+  const retries = options.retries ?? 2;
+  const backoffMs = options.backoffMs ?? 1000;
+  const inFlight = new Set<Promise<void>>();
+
+  async function deliver(url: string, secret: string | null, event: DeployEvent): Promise<void> {
+    const body = JSON.stringify(event);
+    const headers: Record<string, string> = { "Content-Type": "application/json" };
+    if (secret) {
+      headers["X-Berth-Signature-256"] = signBody(secret, body);
+    }
+    const log = options.logger.child({ deploy: event.deploy.id, url });
+
+    for (let attempt = 0; attempt <= retries; attempt += 1) {
+      if (attempt > 0) {
+        await new Promise((resolve) => setTimeout(resolve, backoffMs * 2 ** (attempt - 1)));
+      }
+      try {
+        const response = await post(url, {
+          method: "POST",
+          headers,
+          body,
+          signal: AbortSignal.timeout(timeoutMs),
+        });
+        await response.body?.cancel();
+        if (response.ok) {
+          log.debug({ attempt }, "notification delivered");
+          return;
+        }
+        log.warn({ attempt, status: response.status }, "notification rejected");
+      } catch (error) {
+        log.warn({ attempt, error: messageOf(error) }, "notification failed");
+      }
+    }
+    log.error({ attempts: retries + 1 }, "notification given up");
+  }
+
+  return {
+    send(url, secret, event) {
+      const sending = deliver(url, secret, event).finally(() => inFlight.delete(sending));
+      inFlight.add(sending);
+    },
+    async drain(waitMs) {
+      const timer = new Promise<void>((resolve) => setTimeout(resolve, waitMs).unref());
+      await Promise.race([Promise.allSettled([...inFlight]).then(() => undefined), timer]);
+    },
+  };
+}

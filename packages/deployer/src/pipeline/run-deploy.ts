@@ -1,0 +1,345 @@
+/**
+ * One deploy from claim to finish: resolve and pin the digest → pull → create → start →
+ * health gate → proxy host → retire → notify. Any failure removes what this deploy made and
+ * leaves the running instances and the proxy host as they were.
+ */
+import {
+  appendDeployLog,
+  type Database,
+  type Deploy,
+  finishDeploy,
+  insertInstance,
+  type LogLevel,
+  setDeployDigest,
+  setDeployStep,
+  updateInstance,
+} from "@berth/store";
+import type { Logger } from "pino";
+import type { DockerClient } from "../docker/types.js";
+import { DeployError, type DeployStep, DockerError, messageOf } from "../errors.js";
+import type { ProxyManagerClient } from "../proxy/client.js";
+import { buildContainerSpec } from "./container-spec.js";
+import { type DeployContext, engineRepository, loadDeployContext } from "./context.js";
+import { waitUntilHealthy } from "./health-gate.js";
+import { containerName, LABELS } from "./naming.js";
+import type { DeployEvent, Notifier } from "./notify.js";
+import { switchProxyHost } from "./proxy-step.js";
+import { retireInstances } from "./retire.js";
+
+/** What the pipeline needs from the outside, injected by the worker. */
+export interface PipelineDeps {
+  db: Database;
+  docker: DockerClient;
+  /** The proxy client for the current settings, or `undefined` when NPM is not configured. */
+  proxyFor(context: DeployContext): ProxyManagerClient | undefined;
+  logger: Logger;
+  now(): Date;
+  decryptSecret(value: string): string;
+  notifier: Notifier;
+  /** Time a container without any health check must run without restarting. */
+  stabilityMs: number;
+  /** Seconds the engine gives a container to stop before killing it. */
+  stopTimeoutSeconds: number;
+  fetch: typeof fetch;
+  /** Called after each engine call and gate with its duration, for the benchmark. */
+  onTiming?: ((kind: "engine" | "health", ms: number) => void) | undefined;
+}
+
+/** What this deploy made so far: the cleanup removes exactly these. */
+interface Made {
+  containerId?: string;
+  instanceId?: string;
+  proxyHostId?: number;
+}
+
+/** Writes a line to the deploy log (what the dashboard streams) and to the process log. */
+export type DeployLog = (
+  level: LogLevel,
+  step: DeployStep | null,
+  message: string,
+) => Promise<void>;
+
+export function deployLogFor(deps: PipelineDeps, deploy: Deploy): DeployLog {
+  const logger = deps.logger.child({ deploy: deploy.id, stage: deploy.stageId });
+  return async (level, step, message) => {
+    logger[level]({ step }, message);
+    await appendDeployLog(deps.db, { deployId: deploy.id, level, step, message, at: deps.now() });
+  };
+}
+
+/** Runs a claimed deploy to its end; never throws for a failure of the deploy itself. */
+export async function runDeploy(deps: PipelineDeps, deploy: Deploy): Promise<Deploy["status"]> {
+  const log = deployLogFor(deps, deploy);
+  const made: Made = {};
+  let step: DeployStep = "resolve";
+  let context: DeployContext | undefined;
+  const enter = async (next: DeployStep) => {
+    step = next;
+    await setDeployStep(deps.db, deploy.id, next, deps.now());
+  };
+
+  try {
+    context = await loadDeployContext(deps.db, deploy);
+    await runSteps(deps, context, made, log, enter);
+    await finishDeploy(deps.db, deploy.id, { status: "succeeded", now: deps.now() });
+    await log("info", null, "deploy succeeded");
+    notify(deps, context, "succeeded", { step: null, error: null });
+    return "succeeded";
+  } catch (error) {
+    const failedStep = error instanceof DeployError ? error.step : step;
+    const message = messageOf(error);
+    await log("error", failedStep, message);
+    await cleanUp(deps, context, made, log);
+    // Once a container has started, the failure undid a switch attempt: the old instances
+    // keep serving, which is what "rolled back" tells the user.
+    const status = made.containerId && failedStep !== "create" ? "rolled_back" : "failed";
+    await finishDeploy(deps.db, deploy.id, {
+      status,
+      step: failedStep,
+      error: message,
+      now: deps.now(),
+    });
+    if (context) {
+      notify(deps, context, status, { step: failedStep, error: message });
+    }
+    return status;
+  }
+}
+
+async function runSteps(
+  deps: PipelineDeps,
+  context: DeployContext,
+  made: Made,
+  log: DeployLog,
+  enter: (step: DeployStep) => Promise<void>,
+): Promise<void> {
+  const { deploy, stage, project, registry } = context;
+  const repository = engineRepository(registry, project.repository);
+  const auth = registryAuth(deps, context);
+
+  await enter("resolve");
+  let digest = deploy.digest;
+  if (!digest) {
+    const pulled = await timed(deps, "engine", () =>
+      deps.docker.pull(repository, deploy.tag, auth),
+    );
+    digest = pulled.digest ?? null;
+    if (!digest) {
+      throw new DeployError(
+        "resolve",
+        `the engine reported no digest for ${repository}:${deploy.tag}`,
+      );
+    }
+    await setDeployDigest(deps.db, deploy.id, digest);
+  }
+  await log("info", "resolve", `${repository}:${deploy.tag} pinned to ${digest}`);
+
+  await enter("pull");
+  await wrap("pull", () => timed(deps, "engine", () => deps.docker.pull(repository, digest, auth)));
+  const image = `${repository}@${digest}`;
+  const imageInfo = await timed(deps, "engine", () => deps.docker.inspectImage(image));
+  await log("info", "pull", `pulled ${image}`);
+
+  await enter("create");
+  const name = containerName({
+    project: project.slug,
+    stage: stage.name,
+    tag: deploy.tag,
+    deployId: deploy.id,
+  });
+  await refuseForeignContainer(deps, name, deploy.id);
+  const instance = await insertInstance(deps.db, {
+    stageId: stage.id,
+    deployId: deploy.id,
+    containerName: name,
+    tag: deploy.tag,
+    digest,
+    status: "starting",
+  });
+  made.instanceId = instance.id;
+  const containerPort = stage.containerPort ?? portOf(imageInfo?.exposedPorts[0]) ?? undefined;
+  const spec = buildContainerSpec({
+    context,
+    name,
+    image,
+    instanceId: instance.id,
+    containerPort,
+    decryptSecret: deps.decryptSecret,
+  });
+  if (spec.network) {
+    await wrap("create", () => deps.docker.ensureNetwork(spec.network?.name ?? ""));
+  }
+  made.containerId = await wrap("create", () =>
+    timed(deps, "engine", () => deps.docker.createContainer(spec)),
+  );
+  await updateInstance(deps.db, instance.id, { containerId: made.containerId });
+  await log("info", "create", `created container ${name}`);
+
+  await enter("start");
+  const containerId = made.containerId;
+  await wrap("start", () => timed(deps, "engine", () => deps.docker.startContainer(containerId)));
+  const upstream = await upstreamOf(deps, context, containerId, name, containerPort);
+  await updateInstance(deps.db, instance.id, {
+    upstreamHost: upstream?.host ?? null,
+    upstreamPort: upstream?.port ?? null,
+  });
+  await log(
+    "info",
+    "start",
+    upstream ? `started, reachable at ${upstream.host}:${upstream.port}` : "started",
+  );
+
+  await enter("health");
+  await timed(deps, "health", () =>
+    waitUntilHealthy(deps, context, containerId, imageInfo?.healthcheck ?? null, upstream),
+  );
+  await updateInstance(deps.db, instance.id, { status: "running", health: "healthy" });
+  await log("info", "health", "health gate passed");
+
+  await enter("proxy");
+  await switchProxyHost(deps, context, instance.id, upstream, made, log);
+
+  await enter("retire");
+  await retireInstances(deps, context, instance.id, log);
+}
+
+/** A container already using our name is removed only when this deploy made it. */
+async function refuseForeignContainer(deps: PipelineDeps, name: string, deployId: string) {
+  const existing = await deps.docker.inspectContainer(name);
+  if (!existing) {
+    return;
+  }
+  if (existing.labels[LABELS.deploy] === deployId) {
+    await deps.docker.removeContainer(existing.id);
+    return;
+  }
+  throw new DeployError(
+    "create",
+    `a container named ${name} already exists and Berth did not create it for this deploy: rename or remove it; Berth left it untouched`,
+  );
+}
+
+async function upstreamOf(
+  deps: PipelineDeps,
+  context: DeployContext,
+  containerId: string,
+  name: string,
+  containerPort: number | undefined,
+): Promise<{ host: string; port: number } | undefined> {
+  if (!containerPort) {
+    return undefined;
+  }
+  if (context.settings.reachMode === "network") {
+    return { host: name, port: containerPort };
+  }
+  const state = await timed(deps, "engine", () => deps.docker.inspectContainer(containerId));
+  const published = state?.ports[`${containerPort}/tcp`];
+  if (!published?.hostPort) {
+    throw new DeployError(
+      "start",
+      `the engine published no host port for ${containerPort}/tcp: check that the container started`,
+    );
+  }
+  return { host: context.settings.hostAddress, port: published.hostPort };
+}
+
+function registryAuth(deps: PipelineDeps, context: DeployContext) {
+  const { registry } = context;
+  if (!registry.tokenEncrypted) {
+    return undefined;
+  }
+  return {
+    username: registry.username ?? undefined,
+    password: deps.decryptSecret(registry.tokenEncrypted),
+    serverAddress: registry.type === "dockerhub" ? "docker.io" : new URL(registry.url).host,
+  };
+}
+
+async function cleanUp(
+  deps: PipelineDeps,
+  context: DeployContext | undefined,
+  made: Made,
+  log: DeployLog,
+): Promise<void> {
+  try {
+    const proxy = context ? deps.proxyFor(context) : undefined;
+    if (made.proxyHostId !== undefined && proxy) {
+      await proxy.deleteProxyHost(made.proxyHostId);
+      await log("info", null, `removed proxy host ${made.proxyHostId} this deploy created`);
+    }
+    if (made.containerId) {
+      await deps.docker.removeContainer(made.containerId);
+      await log("info", null, "removed the container this deploy created");
+    }
+    if (made.instanceId) {
+      await updateInstance(deps.db, made.instanceId, {
+        status: "removed",
+        stoppedAt: deps.now(),
+      });
+    }
+  } catch (error) {
+    await log("warn", null, `cleanup incomplete: ${messageOf(error)}`);
+  }
+}
+
+function notify(
+  deps: PipelineDeps,
+  context: DeployContext,
+  status: "succeeded" | "failed" | "rolled_back",
+  outcome: { step: string | null; error: string | null },
+): void {
+  const url =
+    context.stage.notificationUrl ??
+    context.project.notificationUrl ??
+    context.settings.notificationUrl;
+  if (!url) {
+    return;
+  }
+  const secret = context.settings.notificationSecretEncrypted
+    ? deps.decryptSecret(context.settings.notificationSecretEncrypted)
+    : null;
+  const event: DeployEvent = {
+    event: `deploy.${status}`,
+    at: deps.now().toISOString(),
+    deploy: {
+      id: context.deploy.id,
+      project: context.project.slug,
+      stage: context.stage.name,
+      tag: context.deploy.tag,
+      digest: context.deploy.digest,
+      status,
+      ...outcome,
+    },
+  };
+  deps.notifier.send(url, secret, event);
+}
+
+function portOf(exposed: string | undefined): number | undefined {
+  const port = exposed ? Number.parseInt(exposed, 10) : Number.NaN;
+  return Number.isInteger(port) ? port : undefined;
+}
+
+/** Runs an engine call of `step`, turning an engine error into that step's `DeployError`. */
+async function wrap<T>(step: DeployStep, run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (error) {
+    if (error instanceof DockerError) {
+      throw new DeployError(step, error.message, { cause: error });
+    }
+    throw error;
+  }
+}
+
+async function timed<T>(
+  deps: PipelineDeps,
+  kind: "engine" | "health",
+  run: () => Promise<T>,
+): Promise<T> {
+  const started = performance.now();
+  try {
+    return await run();
+  } finally {
+    deps.onTiming?.(kind, performance.now() - started);
+  }
+}

@@ -1,0 +1,199 @@
+/**
+ * The deploy worker: claims queued deploys from the `deploys` table and runs them, at most
+ * one per stage and at most the global limit at once, across every Berth process sharing
+ * the database.
+ */
+import { randomBytes } from "node:crypto";
+import { hostname } from "node:os";
+import {
+  claimNextDeploy,
+  type Database,
+  type Deploy,
+  getSettings,
+  touchDeploys,
+} from "@berth/store";
+import type { Logger } from "pino";
+import type { DockerClient } from "./docker/types.js";
+import { messageOf } from "./errors.js";
+import type { DeployContext } from "./pipeline/context.js";
+import { createNotifier, type Notifier } from "./pipeline/notify.js";
+import { type PipelineDeps, runDeploy } from "./pipeline/run-deploy.js";
+import { createProxyManagerClient, type ProxyManagerClient } from "./proxy/client.js";
+import { recoverAtStart } from "./recovery.js";
+
+export interface DeployWorkerOptions {
+  db: Database;
+  docker: DockerClient;
+  logger: Logger;
+  /** Decrypts an `*_encrypted` column value (registry tokens, secret env, NPM password). */
+  decryptSecret: (value: string) => string;
+  /**
+   * The NPM client. Without it, one is made from the settings' NPM URL, email and password
+   * whenever they are set.
+   */
+  proxy?: ProxyManagerClient | undefined;
+  clock?: { now(): Date } | undefined;
+  /** Identifies this process in `deploys.claimed_by`. Default: host name, pid and a random part. */
+  workerId?: string | undefined;
+  /** Most deploys this process runs at once; the settings' `deploy_concurrency` caps all processes. */
+  concurrency?: number | undefined;
+  /** How often to look for queued deploys when idle. Default 1 s. */
+  pollIntervalMs?: number | undefined;
+  /** How often running deploys prove they are alive. Default 10 s. */
+  heartbeatIntervalMs?: number | undefined;
+  /** A running deploy whose heartbeat is this old belongs to a dead process. Default 60 s. */
+  staleAfterMs?: number | undefined;
+  /** Stability window for containers without any health check. Default 10 s. */
+  stabilityMs?: number | undefined;
+  stopTimeoutSeconds?: number | undefined;
+  fetch?: typeof fetch | undefined;
+  notifier?: Notifier | undefined;
+  onTiming?: PipelineDeps["onTiming"];
+}
+
+export interface DeployWorker {
+  readonly workerId: string;
+  /** Recovers what a crash left behind, then starts claiming. */
+  start(): Promise<void>;
+  /** Stops claiming and waits up to `timeoutMs` for running deploys and notifications. */
+  stop(timeoutMs?: number): Promise<void>;
+  /** Looks for queued deploys now instead of at the next poll. */
+  wake(): void;
+  /** Claims and runs deploys until none can start; for tests and one-shot runs. */
+  runUntilIdle(): Promise<Array<Deploy["status"]>>;
+}
+
+/** Creates a worker; nothing runs until `start()` or `runUntilIdle()`. */
+export function createDeployWorker(options: DeployWorkerOptions): DeployWorker {
+  const concurrency = options.concurrency ?? 2;
+  if (!Number.isInteger(concurrency) || concurrency < 1) {
+    throw new Error(
+      `createDeployWorker: concurrency must be a positive integer, got ${concurrency}`,
+    );
+  }
+  const workerId =
+    options.workerId ?? `${hostname()}:${process.pid}:${randomBytes(3).toString("hex")}`;
+  const logger = options.logger.child({ worker: workerId });
+  const now = () => options.clock?.now() ?? new Date();
+  const deps: PipelineDeps = {
+    db: options.db,
+    docker: options.docker,
+    proxyFor: proxyResolver(options),
+    logger,
+    now,
+    decryptSecret: options.decryptSecret,
+    notifier: options.notifier ?? createNotifier({ logger, fetch: options.fetch }),
+    stabilityMs: options.stabilityMs ?? 10_000,
+    stopTimeoutSeconds: options.stopTimeoutSeconds ?? 10,
+    fetch: options.fetch ?? fetch,
+    onTiming: options.onTiming,
+  };
+
+  const running = new Map<string, Promise<Deploy["status"]>>();
+  let stopped = true;
+  let pollTimer: NodeJS.Timeout | undefined;
+  let heartbeatTimer: NodeJS.Timeout | undefined;
+  let ticking = false;
+
+  async function claimOne(): Promise<Deploy | null> {
+    const maxRunning = await readConcurrency(options.db);
+    return claimNextDeploy(options.db, { workerId, maxRunning, now: now() });
+  }
+
+  function launch(deploy: Deploy): Promise<Deploy["status"]> {
+    const run = runDeploy(deps, deploy).finally(() => {
+      running.delete(deploy.id);
+      if (!stopped) wake();
+    });
+    running.set(deploy.id, run);
+    return run;
+  }
+
+  async function tick(): Promise<void> {
+    if (ticking || stopped) return;
+    ticking = true;
+    try {
+      while (!stopped && running.size < concurrency) {
+        const deploy = await claimOne();
+        if (!deploy) break;
+        logger.info(
+          { deploy: deploy.id, stage: deploy.stageId, tag: deploy.tag },
+          "deploy claimed",
+        );
+        void launch(deploy);
+      }
+    } catch (error) {
+      logger.error({ error: messageOf(error) }, "claiming deploys failed");
+    } finally {
+      ticking = false;
+    }
+  }
+
+  function wake(): void {
+    void tick();
+  }
+
+  return {
+    workerId,
+    async start() {
+      await recoverAtStart(deps, { workerId, staleAfterMs: options.staleAfterMs ?? 60_000 });
+      stopped = false;
+      pollTimer = setInterval(wake, options.pollIntervalMs ?? 1000);
+      heartbeatTimer = setInterval(() => {
+        touchDeploys(options.db, [...running.keys()], now()).catch((error: unknown) =>
+          logger.warn({ error: messageOf(error) }, "heartbeat failed"),
+        );
+      }, options.heartbeatIntervalMs ?? 10_000);
+      wake();
+    },
+    async stop(timeoutMs = 30_000) {
+      stopped = true;
+      clearInterval(pollTimer);
+      clearInterval(heartbeatTimer);
+      const deadline = new Promise<"timeout">((resolve) =>
+        setTimeout(() => resolve("timeout"), timeoutMs).unref(),
+      );
+      const finished = Promise.allSettled([...running.values()]).then(() => "done" as const);
+      if ((await Promise.race([finished, deadline])) === "timeout") {
+        logger.warn({ deploys: [...running.keys()] }, "deploys still running at shutdown");
+      }
+      await deps.notifier.drain(Math.min(timeoutMs, 5000));
+    },
+    wake,
+    async runUntilIdle() {
+      const results: Array<Deploy["status"]> = [];
+      for (;;) {
+        const deploy = await claimOne();
+        if (!deploy) return results;
+        results.push(await launch(deploy));
+      }
+    },
+  };
+}
+
+async function readConcurrency(db: Database): Promise<number> {
+  return (await getSettings(db)).deployConcurrency;
+}
+
+/** Uses the given client, or one made from the settings (kept while they do not change). */
+function proxyResolver(options: DeployWorkerOptions): PipelineDeps["proxyFor"] {
+  let cached: { key: string; client: ProxyManagerClient } | undefined;
+  return (context: DeployContext) => {
+    if (options.proxy) {
+      return options.proxy;
+    }
+    const { npmUrl, npmEmail, npmPasswordEncrypted } = context.settings;
+    if (!npmUrl || !npmEmail || !npmPasswordEncrypted) {
+      return undefined;
+    }
+    const key = `${npmUrl}\n${npmEmail}\n${npmPasswordEncrypted}`;
+    if (cached?.key !== key) {
+      const password = options.decryptSecret(npmPasswordEncrypted);
+      cached = {
+        key,
+        client: createProxyManagerClient({ url: npmUrl, email: npmEmail, password }),
+      };
+    }
+    return cached.client;
+  };
+}
