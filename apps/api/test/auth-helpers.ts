@@ -8,7 +8,7 @@ import type { AuthRoutesDeps } from "../src/auth/types.js";
 import { userRoutes } from "../src/auth/users.js";
 import { json, TEST_PASSWORD, testApp } from "./helpers.js";
 
-/** The auth routes on a test app, plus one probe route per access level. */
+/** Mounts the auth routes on a test app, plus one probe route per access level. */
 export function authApp(db: Database, overrides: Partial<AuthRoutesDeps> = {}) {
   const deps: AuthRoutesDeps = {
     db,

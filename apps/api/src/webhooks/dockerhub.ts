@@ -1,0 +1,36 @@
+/**
+ * Docker Hub push webhooks: `{ push_data: { tag, pushed_at, images }, repository: { repo_name,
+ * namespace, name } }`, unsigned. One multi-arch push sends several identical deliveries, and
+ * `images` is often empty, so only the repository and tag are read.
+ */
+import { z } from "zod";
+import { ignored, type ParsedDelivery } from "./delivery.js";
+import { imageName, parseImage } from "./image.js";
+
+const dockerHubSchema = z.object({
+  push_data: z.object({
+    tag: z.string(),
+    pushed_at: z.number().optional(),
+  }),
+  repository: z.object({
+    repo_name: z.string().min(1).optional(),
+    namespace: z.string().optional(),
+    name: z.string().min(1),
+  }),
+});
+
+export function parseDockerHubDelivery(payload: unknown): ParsedDelivery {
+  const body = dockerHubSchema.parse(payload);
+  const tag = body.push_data.tag;
+  if (tag === "") {
+    return ignored("push without a tag");
+  }
+  const repository = body.repository;
+  const namespace = repository.namespace ?? "";
+  const path =
+    namespace === "" || namespace === "library"
+      ? `library/${repository.name}`
+      : (repository.repo_name ?? `${namespace}/${repository.name}`);
+  const reference = parseImage(`docker.io/${path}:${tag}`);
+  return { kind: "push", image: imageName(reference), tag, digest: null };
+}

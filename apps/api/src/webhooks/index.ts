@@ -1,0 +1,10 @@
+export type { ParsedDelivery } from "./delivery.js";
+export { parseDockerHubDelivery } from "./dockerhub.js";
+export { parseGenericDelivery } from "./generic.js";
+export { parseGiteaDelivery } from "./gitea.js";
+export { parseGithubDelivery } from "./github.js";
+export { type ImageReference, imageName, parseImage } from "./image.js";
+export { DEFAULT_DEDUPE_WINDOW_SECONDS } from "./intake.js";
+export { DEFAULT_WEBHOOK_BODY_LIMIT_BYTES, webhookRoutes } from "./routes.js";
+export { hmacSha256Hex, secretsEqual, verifyHmacSignature } from "./signature.js";
+export type { PushNotice, PushOutcome, WebhookDeps } from "./types.js";

@@ -1,0 +1,36 @@
+import type { Database, WebhookSource } from "@berth/store";
+import type { Logger } from "pino";
+
+/** A pushed tag handed to the stage check after the webhook was answered. */
+export interface PushNotice {
+  source: WebhookSource;
+  /** `registry/repository`, lowercase, e.g. `ghcr.io/acme/app`. */
+  image: string;
+  tag: string;
+  /** Id of the `webhook_deliveries` row. */
+  deliveryId: string;
+}
+
+/** What the stage check found; recorded on the delivery as `matched` or `unmatched`. */
+export interface PushOutcome {
+  matchedStages: number;
+}
+
+export interface WebhookDeps {
+  db: Database;
+  /** Decrypts a value of `settings.webhook_secrets_encrypted`. */
+  decryptSecret: (ciphertext: string) => string;
+  /**
+   * Checks the stages that track the image; it resolves the digest from the registry and
+   * writes candidates. Called after the response, once per fresh delivery.
+   */
+  onPush: (push: PushNotice) => Promise<PushOutcome | undefined>;
+  logger?: Logger | undefined;
+  now?: (() => Date) | undefined;
+  /** Deliveries of one key within this many seconds count as one push. Default 120. */
+  dedupeWindowSeconds?: number | undefined;
+  /** Largest webhook body accepted, in bytes. Default 256 KiB. */
+  maxBodyBytes?: number | undefined;
+  /** Runs work after the response; the default is `setImmediate`. Tests pass their own to await it. */
+  schedule?: ((task: () => Promise<void>) => void) | undefined;
+}

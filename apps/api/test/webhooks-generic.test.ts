@@ -1,0 +1,131 @@
+import { describe, expect, test } from "vitest";
+import { ENGINES, errorOf, useDatabase } from "./helpers.js";
+import { configureSecret, deliveries, SECRET, webhookApp } from "./webhooks-helpers.js";
+
+const JSON_HEADERS = { "content-type": "application/json" };
+
+describe.each(ENGINES)("generic webhook on $engine", ({ engine }) => {
+  const database = useDatabase(engine);
+
+  async function setup() {
+    const { db } = database();
+    await configureSecret(db, "generic");
+    return { db, ...webhookApp(db) };
+  }
+
+  function send(app: Awaited<ReturnType<typeof setup>>["app"], body: unknown, secret = SECRET) {
+    return app.request(`/hooks/generic/${secret}`, {
+      method: "POST",
+      body: typeof body === "string" ? body : JSON.stringify(body),
+      headers: JSON_HEADERS,
+    });
+  }
+
+  test.each([
+    {
+      image: "registry.example.test:5000/acme/app:1.2.3",
+      expected: "registry.example.test:5000/acme/app",
+      tag: "1.2.3",
+    },
+    { image: "ghcr.io/Acme/App:1.0", expected: "ghcr.io/acme/app", tag: "1.0" },
+    { image: "registry:5000/classic-web:v2", expected: "registry:5000/classic-web", tag: "v2" },
+    { image: "nginx:1.27-alpine", expected: "docker.io/library/nginx", tag: "1.27-alpine" },
+    { image: "index.docker.io/acme/app:1", expected: "docker.io/acme/app", tag: "1" },
+    { image: "localhost/app:Dev", expected: "localhost/app", tag: "Dev" },
+  ])("$image is accepted", async ({ image, expected, tag }) => {
+    const { app, pushes, settle } = await setup();
+
+    const response = await send(app, { image });
+    await settle();
+
+    expect(response.status).toBe(202);
+    expect(pushes).toEqual([expect.objectContaining({ source: "generic", image: expected, tag })]);
+  });
+
+  test.each([
+    { image: "registry.example.test/acme/app", message: "has no tag" },
+    { image: "registry.example.test/acme/app:-bad", message: "invalid tag -bad" },
+    { image: "registry.example.test/acme/a$pp:1", message: "invalid repository name" },
+  ])("bad image $image gives 422", async ({ image, message }) => {
+    const { db, app, pushes } = await setup();
+
+    const response = await send(app, { image });
+    const error = await errorOf(response);
+
+    expect(response.status).toBe(422);
+    expect(error.message).toContain(image);
+    expect(error.message).toContain(message);
+    expect(pushes).toHaveLength(0);
+    expect(await deliveries(db)).toHaveLength(0);
+  });
+
+  test("wrong type gives 422", async () => {
+    const { app } = await setup();
+
+    const response = await send(app, { image: ["a:1"] });
+
+    expect(response.status).toBe(422);
+    expect((await errorOf(response)).details?.issues?.[0]?.path).toBe("image");
+  });
+
+  test("wrong secret gives 401", async () => {
+    const { db, app } = await setup();
+
+    const response = await send(app, { image: "registry.example.test/acme/app:1" }, "nope");
+
+    expect(response.status).toBe(401);
+    expect(await deliveries(db)).toHaveLength(0);
+  });
+
+  test("unmatched push is recorded as unmatched", async () => {
+    const { db, app, settle, setOutcome } = await setup();
+    setOutcome(async () => ({ matchedStages: 0 }));
+
+    await send(app, { image: "registry.example.test/acme/unknown:1" });
+    await settle();
+
+    expect((await deliveries(db))[0]).toMatchObject({ result: "unmatched", matchedStages: 0 });
+  });
+
+  test("failed stage check is recorded", async () => {
+    const { db, app, settle, setOutcome } = await setup();
+    setOutcome(async () => {
+      throw new Error("registry answered 503");
+    });
+
+    const response = await send(app, { image: "registry.example.test/acme/app:1" });
+    await settle();
+
+    expect(response.status).toBe(202);
+    expect((await deliveries(db))[0]).toMatchObject({
+      result: "failed",
+      error: "registry answered 503",
+    });
+  });
+
+  test("huge chunked body gives 413", async () => {
+    const { db, app } = await setup();
+    let pulled = 0;
+    const stream = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        pulled += 1;
+        if (pulled > 1000) {
+          controller.close();
+          return;
+        }
+        controller.enqueue(new TextEncoder().encode(" ".repeat(4096)));
+      },
+    });
+
+    const response = await app.request(`/hooks/generic/${SECRET}`, {
+      method: "POST",
+      body: stream,
+      headers: JSON_HEADERS,
+      duplex: "half",
+    } as RequestInit);
+
+    expect(response.status).toBe(413);
+    expect(pulled).toBeLessThan(1000);
+    expect(await deliveries(db)).toHaveLength(0);
+  });
+});
