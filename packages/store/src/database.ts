@@ -86,12 +86,11 @@ async function openPostgres(url: string, options: OpenDatabaseOptions): Promise<
   const db = drizzlePostgres(client, { schema });
 
   try {
-    await db.execute(sql`select 1`);
+    await client`select 1`;
   } catch (error) {
     await client.end({ timeout: 1 });
-    const reason = toStoreError(error).message;
     throw new StoreError(
-      `cannot connect to the Postgres server at ${describeServer(server)}: ${reason}; check that the server is running and that DATABASE_URL has the right host, port, user, password and database`,
+      `cannot connect to the Postgres server at ${describeServer(server)}: ${connectionFailure(error)}; check that the server is running and that DATABASE_URL has the right host, port, user, password and database`,
       { kind: "connection", cause: error },
     );
   }
@@ -123,6 +122,23 @@ async function openPglite(dataDir: string, loadDataDir: Blob | undefined): Promi
     close: () => client.close(),
     dumpDataDir: () => client.dumpDataDir("none"),
   };
+}
+
+/** Why a first connection failed, in a few words; the driver's message when nothing better fits. */
+function connectionFailure(error: unknown): string {
+  const code = (error as { code?: unknown }).code;
+  switch (code) {
+    case "ECONNREFUSED":
+      return "connection refused";
+    case "ENOTFOUND":
+    case "EAI_AGAIN":
+      return "host not found";
+    case "CONNECT_TIMEOUT":
+    case "ETIMEDOUT":
+      return "connection timed out";
+    default:
+      return toStoreError(error).message.split("\n")[0] ?? String(code);
+  }
 }
 
 interface Journal {

@@ -1,0 +1,109 @@
+/**
+ * Berth's configuration from environment variables, read and validated once at start. This is
+ * the only module that reads `process.env`; everything else receives a `Config`.
+ */
+import path from "node:path";
+import { parseDatabaseUrl, parseKeyring, type SecretKey } from "@berth/store";
+import { z } from "zod";
+
+export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
+
+export interface Config {
+  host: string;
+  port: number;
+  /** Absolute path of the data directory: the embedded database and its generated key. */
+  dataDir: string;
+  /** A Postgres server URL; unset selects the embedded database in `dataDir`. */
+  databaseUrl: string | undefined;
+  /** Keys from `BERTH_SECRET_KEY`; unset on the embedded database means "use the key file". */
+  secretKeys: SecretKey[] | undefined;
+  /** A YAML file imported when the database is created. */
+  seedFile: string | undefined;
+  logLevel: (typeof LOG_LEVELS)[number];
+  /** Seconds to let requests and work in progress finish after SIGTERM or SIGINT. */
+  shutdownTimeoutSeconds: number;
+}
+
+/** The environment is invalid; the message names each variable and what it expects. */
+export class ConfigError extends Error {
+  override readonly name = "ConfigError";
+}
+
+const optionalText = z
+  .string()
+  .optional()
+  .transform((value) => (value?.trim() ? value.trim() : undefined));
+
+const integer = (name: string, min: number, max: number, fallback: number) =>
+  z
+    .string()
+    .optional()
+    .transform((value, context) => {
+      if (value === undefined || value.trim() === "") {
+        return fallback;
+      }
+      const number = Number(value);
+      if (!Number.isInteger(number) || number < min || number > max) {
+        context.addIssue({
+          code: "custom",
+          message: `${name} is "${value}": expected a whole number from ${min} to ${max}`,
+        });
+        return z.NEVER;
+      }
+      return number;
+    });
+
+const environmentSchema = z.object({
+  BERTH_HOST: optionalText.transform((value) => value ?? "127.0.0.1"),
+  BERTH_PORT: integer("BERTH_PORT", 1, 65535, 8080),
+  BERTH_DATA_DIR: optionalText.transform((value) => path.resolve(value ?? ".berth")),
+  DATABASE_URL: optionalText,
+  BERTH_SECRET_KEY: optionalText,
+  BERTH_SEED_FILE: optionalText.transform((value) => (value ? path.resolve(value) : undefined)),
+  BERTH_LOG_LEVEL: optionalText.pipe(
+    z
+      .enum(LOG_LEVELS, { error: `BERTH_LOG_LEVEL: expected one of ${LOG_LEVELS.join(", ")}` })
+      .default("info"),
+  ),
+  BERTH_SHUTDOWN_TIMEOUT_SECONDS: integer("BERTH_SHUTDOWN_TIMEOUT_SECONDS", 1, 3600, 30),
+});
+
+/**
+ * Reads the configuration from `env` (default `process.env`). Throws `ConfigError` listing
+ * every invalid variable, without repeating secret values.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const result = environmentSchema.safeParse(env);
+  if (!result.success) {
+    throw new ConfigError(result.error.issues.map((issue) => issue.message).join("; "));
+  }
+  const values = result.data;
+
+  if (values.DATABASE_URL) {
+    // Parsing here turns a malformed URL into a start-up error that names no password.
+    parseDatabaseUrl(values.DATABASE_URL);
+    if (!values.BERTH_SECRET_KEY) {
+      throw new ConfigError(
+        "BERTH_SECRET_KEY is required with DATABASE_URL: set it to 32 random bytes as base64, e.g. from `openssl rand -base64 32`, and keep it with the database's backups",
+      );
+    }
+  }
+
+  return {
+    host: values.BERTH_HOST,
+    port: values.BERTH_PORT,
+    dataDir: values.BERTH_DATA_DIR,
+    databaseUrl: values.DATABASE_URL,
+    secretKeys: values.BERTH_SECRET_KEY ? parseKeyring(values.BERTH_SECRET_KEY) : undefined,
+    seedFile: values.BERTH_SEED_FILE,
+    logLevel: values.BERTH_LOG_LEVEL,
+    shutdownTimeoutSeconds: values.BERTH_SHUTDOWN_TIMEOUT_SECONDS,
+  };
+}
+
+/** The whole environment, for `*_env` references in imported files. */
+export function readEnvironment(
+  env: NodeJS.ProcessEnv = process.env,
+): Readonly<Record<string, string | undefined>> {
+  return { ...env };
+}

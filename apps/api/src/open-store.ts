@@ -1,0 +1,66 @@
+import path from "node:path";
+import {
+  createSecrets,
+  type DatabaseHandle,
+  openDatabase,
+  parseKeyring,
+  readOrCreateKeyFile,
+  type Secrets,
+  verifySecretKey,
+} from "@berth/store";
+import type { Logger } from "pino";
+import type { Config } from "./config.js";
+
+/** An open, migrated database with the secret keyring that matches its data. */
+export interface Store {
+  database: DatabaseHandle;
+  secrets: Secrets;
+  /** True when this start created the database's tables, so a seed file is due. */
+  created: boolean;
+}
+
+/** The embedded database lives in `<data dir>/db`, its generated key in `<data dir>/secret.key`. */
+export function embeddedPaths(dataDir: string): { database: string; keyFile: string } {
+  return { database: path.join(dataDir, "db"), keyFile: path.join(dataDir, "secret.key") };
+}
+
+/**
+ * Opens the database, applies pending migrations and checks the secret key against the data.
+ * On the embedded database without `BERTH_SECRET_KEY`, the key comes from the data directory's
+ * key file, generated on first start. Closes the database again if any step fails.
+ */
+export async function openStore(config: Config, logger: Logger): Promise<Store> {
+  const paths = embeddedPaths(config.dataDir);
+  const database = await openDatabase({ url: config.databaseUrl, dataDir: paths.database });
+  try {
+    const before = await database.status();
+    await database.migrate();
+    const created = before.migration?.applied === 0;
+    logger.info(
+      {
+        engine: database.engine,
+        location: database.location,
+        migration: (await database.status()).migration,
+      },
+      created ? "database created" : "database opened",
+    );
+
+    const secrets = createSecrets(config.secretKeys ?? (await keyFromFile(paths.keyFile, logger)));
+    await verifySecretKey(database.db, secrets, database.location);
+    return { database, secrets, created };
+  } catch (error) {
+    await database.close();
+    throw error;
+  }
+}
+
+async function keyFromFile(file: string, logger: Logger) {
+  const { key, created } = await readOrCreateKeyFile(file);
+  if (created) {
+    logger.warn(
+      { keyFile: file },
+      "generated a secret key because BERTH_SECRET_KEY is not set: back up this file with the data, since the stored secrets cannot be read without it",
+    );
+  }
+  return parseKeyring(key, `the key file ${file}`);
+}

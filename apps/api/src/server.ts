@@ -1,0 +1,107 @@
+import { readFile } from "node:fs/promises";
+import { importConfig } from "@berth/store";
+import { serve } from "@hono/node-server";
+import type { Logger } from "pino";
+import { createApp } from "./app.js";
+import type { Config } from "./config.js";
+import { openStore, type Store } from "./open-store.js";
+import { VERSION } from "./version.js";
+
+/** A running server; `close()` stops taking requests, then closes the database. */
+export interface RunningServer {
+  url: string;
+  close(): Promise<void>;
+}
+
+/**
+ * Starts Berth: opens and migrates the database, imports `BERTH_SEED_FILE` when the database
+ * was just created, and serves HTTP on the configured host and port.
+ */
+export async function startServer(
+  config: Config,
+  logger: Logger,
+  env: Readonly<Record<string, string | undefined>>,
+): Promise<RunningServer> {
+  const store = await openStore(config, logger);
+  try {
+    if (store.created && config.seedFile) {
+      await importSeed(store, config.seedFile, env, logger);
+    }
+  } catch (error) {
+    await store.database.close();
+    throw error;
+  }
+
+  const app = createApp({ ...store, logger, version: VERSION });
+  const server = await listen(app.fetch, config).catch(async (error: unknown) => {
+    await store.database.close();
+    throw error;
+  });
+  const url = `http://${formatHost(config.host)}:${config.port}`;
+  logger.info(
+    { url, engine: store.database.engine, data: store.database.location, version: VERSION },
+    `Berth ${VERSION} is listening on ${url}, data in ${store.database.location}`,
+  );
+
+  return {
+    url,
+    async close() {
+      await closeServer(server, config.shutdownTimeoutSeconds);
+      await store.database.close();
+      logger.info("Berth stopped");
+    },
+  };
+}
+
+async function importSeed(
+  store: Store,
+  file: string,
+  env: Readonly<Record<string, string | undefined>>,
+  logger: Logger,
+): Promise<void> {
+  const text = await readFile(file, "utf8");
+  const summary = await importConfig(store.database.db, store.secrets, { text, file, env });
+  logger.info({ file, ...summary }, "imported the seed file");
+}
+
+type HttpServer = ReturnType<typeof serve>;
+
+function listen(fetch: Parameters<typeof serve>[0]["fetch"], config: Config): Promise<HttpServer> {
+  return new Promise((resolve, reject) => {
+    const server = serve({ fetch, hostname: config.host, port: config.port }, () => {
+      server.off("error", reject);
+      resolve(server);
+    });
+    server.once("error", (error: NodeJS.ErrnoException) => {
+      const reason =
+        error.code === "EADDRINUSE"
+          ? `port ${config.port} is in use: stop the other process or set BERTH_PORT`
+          : error.message;
+      reject(
+        new Error(`cannot listen on ${config.host}:${config.port}: ${reason}`, { cause: error }),
+      );
+    });
+  });
+}
+
+/** Stops accepting connections and waits for open requests, closing idle keep-alive sockets. */
+function closeServer(server: HttpServer, timeoutSeconds: number): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => {
+      if ("closeAllConnections" in server) {
+        server.closeAllConnections();
+      }
+    }, timeoutSeconds * 1000);
+    server.close(() => {
+      clearTimeout(timer);
+      resolve();
+    });
+    if ("closeIdleConnections" in server) {
+      server.closeIdleConnections();
+    }
+  });
+}
+
+function formatHost(host: string): string {
+  return host.includes(":") ? `[${host}]` : host;
+}
