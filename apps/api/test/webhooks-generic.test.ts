@@ -44,8 +44,8 @@ describe.each(ENGINES)("generic webhook on $engine", ({ engine }) => {
 
   test.each([
     { image: "registry.example.test/acme/app", message: "has no tag" },
-    { image: "registry.example.test/acme/app:-bad", message: "invalid tag -bad" },
-    { image: "registry.example.test/acme/a$pp:1", message: "invalid repository name" },
+    { image: "registry.example.test/acme/app:-bad", message: 'the tag "-bad" is not valid' },
+    { image: "registry.example.test/acme/a$pp:1", message: "invalid image reference" },
   ])("bad image $image gives 422", async ({ image, message }) => {
     const { db, app, pushes } = await setup();
 

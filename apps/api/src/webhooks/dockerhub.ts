@@ -5,7 +5,7 @@
  */
 import { z } from "zod";
 import { ignored, type ParsedDelivery } from "./delivery.js";
-import { imageName, parseImage } from "./image.js";
+import { parseImage } from "./image.js";
 
 const dockerHubSchema = z.object({
   push_data: z.object({
@@ -31,6 +31,6 @@ export function parseDockerHubDelivery(payload: unknown): ParsedDelivery {
     namespace === "" || namespace === "library"
       ? `library/${repository.name}`
       : (repository.repo_name ?? `${namespace}/${repository.name}`);
-  const reference = parseImage(`docker.io/${path}:${tag}`);
-  return { kind: "push", image: imageName(reference), tag, digest: null };
+  const { image } = parseImage(`docker.io/${path}:${tag}`);
+  return { kind: "push", image, tag, digest: null };
 }

@@ -6,7 +6,7 @@
 import { z } from "zod";
 import { ignored, isDigestVersion, type ParsedDelivery } from "./delivery.js";
 import { WebhookPayloadError } from "./errors.js";
-import { imageName, parseImage } from "./image.js";
+import { parseImage } from "./image.js";
 
 const giteaPackageSchema = z.object({
   action: z.string(),
@@ -37,8 +37,8 @@ export function parseGiteaDelivery(event: string | undefined, payload: unknown):
   }
 
   const host = registryHost(pkg.html_url);
-  const reference = parseImage(`${host}/${pkg.owner.login}/${pkg.name}:${pkg.version}`);
-  return { kind: "push", image: imageName(reference), tag: pkg.version, digest: null };
+  const { image } = parseImage(`${host}/${pkg.owner.login}/${pkg.name}:${pkg.version}`);
+  return { kind: "push", image, tag: pkg.version, digest: null };
 }
 
 /** The registry host is Gitea's own host, which the package's web page URL carries. */

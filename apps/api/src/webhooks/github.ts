@@ -7,7 +7,7 @@
 import { z } from "zod";
 import { digestOrNull, ignored, isDigestVersion, type ParsedDelivery } from "./delivery.js";
 import { WebhookPayloadError } from "./errors.js";
-import { imageName, parseImage } from "./image.js";
+import { parseImage } from "./image.js";
 
 const PUSH_ACTIONS = new Set(["published", "updated"]);
 
@@ -64,9 +64,9 @@ export function parseGithubDelivery(event: string | undefined, payload: unknown)
 
   const host = registryHost(pkg.registry?.url);
   const owner = pkg.namespace ?? pkg.owner.login;
-  const reference = parseImage(`${host}/${owner}/${pkg.name}:${tag}`);
+  const { image } = parseImage(`${host}/${owner}/${pkg.name}:${tag}`);
   const digest = digestOrNull(version.container_metadata?.tag?.digest);
-  return { kind: "push", image: imageName(reference), tag, digest };
+  return { kind: "push", image, tag, digest };
 }
 
 function registryHost(url: string | undefined): string {

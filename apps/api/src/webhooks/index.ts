@@ -3,7 +3,7 @@ export { parseDockerHubDelivery } from "./dockerhub.js";
 export { parseGenericDelivery } from "./generic.js";
 export { parseGiteaDelivery } from "./gitea.js";
 export { parseGithubDelivery } from "./github.js";
-export { type ImageReference, imageName, parseImage } from "./image.js";
+export { type PushedImage, parseImage } from "./image.js";
 export { DEFAULT_DEDUPE_WINDOW_SECONDS } from "./intake.js";
 export { DEFAULT_WEBHOOK_BODY_LIMIT_BYTES, webhookRoutes } from "./routes.js";
 export { hmacSha256Hex, secretsEqual, verifyHmacSignature } from "./signature.js";
