@@ -2,7 +2,7 @@ import { type ClaimedStage, claimStages } from "@berth/store";
 import type { CheckContext, CheckRun } from "./context.js";
 import { deferStages, failStages } from "./failure.js";
 import { forEachLimited } from "./limit.js";
-import { type DigestLookup, pollStage } from "./stage-poll.js";
+import { type DigestLookup, pollStages } from "./stage-poll.js";
 import type { CheckSummary, CheckTrigger } from "./types.js";
 
 export interface CheckRequest {
@@ -82,7 +82,7 @@ async function pollImage(context: CheckContext, run: CheckRun, image: ImageGroup
   try {
     await pollImageStages(context, run, image);
   } catch (error) {
-    // Only the store can fail here (a stage's own errors are recorded in pollStage); the
+    // Only the store can fail here, because pollStages records a stage's own errors. The
     // leases expire by themselves, so the check goes on with the other images.
     context.logger.error(
       { image: image.repository, registry: image.registry.name, err: error },
@@ -119,9 +119,7 @@ async function pollImageStages(
     return;
   }
 
-  for (const stage of image.stages) {
-    await pollStage(context, run, stage, tags, digestOf);
-  }
+  await pollStages(context, run, image.stages, tags, digestOf);
 }
 
 function requestSignal(context: CheckContext): AbortSignal {

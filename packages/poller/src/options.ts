@@ -35,11 +35,11 @@ export interface PollerOptions {
   imageConcurrency?: number;
   /** Backoff after a stage's first failure, doubled per failure; default 60. */
   backoffBaseSeconds?: number;
-  /** Longest backoff; default 3600. */
+  /** Maximum backoff; default 3600. */
   backoffCapSeconds?: number;
   /** Pause after a 429 that gave no usable `Retry-After`; default 60. */
   rateLimitFallbackSeconds?: number;
-  /** Longest pause a 429 can ask for; default 3600. */
+  /** Maximum pause a 429 can request; default 3600. */
   rateLimitCapSeconds?: number;
   /** How often the schedule settings are re-read, so a change applies without restart; default 30. */
   settingsCheckSeconds?: number;

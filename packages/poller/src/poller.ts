@@ -23,7 +23,10 @@ export interface Poller {
   /**
    * Checks the given stages now, as the webhook path does after a push: the same lease,
    * comparison and transaction as a poll, with the trigger recorded on the candidates.
-   * Stages another poller holds are listed in the summary's `busy`.
+   * Stages leased to another poller are listed in the summary's `busy`.
+   *
+   * NOTE: a busy stage is polled by the lease owner; a push that landed after that poll
+   * listed its tags is found by the next cycle, not by this check.
    */
   checkStages(
     stageIds: readonly string[],

@@ -31,9 +31,9 @@ interface Plan {
 }
 
 /**
- * Fires poll cycles on the schedule stored in settings. It keeps one timer, waking at the
- * run time or at the next settings check, whichever comes first; a changed schedule is
- * planned anew at that check, so it applies without a restart.
+ * Fires poll cycles on the schedule stored in settings. It keeps one timer, which wakes at
+ * the run time or at the next settings check, whichever comes first. A changed schedule
+ * is planned anew at that check, so it applies without a restart.
  */
 export class Scheduler {
   private readonly options: SchedulerOptions;

@@ -1,4 +1,10 @@
-import { type ClaimedStage, insertCandidate, recordPollSuccess } from "@berth/store";
+import {
+  type ClaimedStage,
+  insertCandidate,
+  recordFirstPolls,
+  recordPollSuccess,
+  recordUnchangedPolls,
+} from "@berth/store";
 import type { CheckContext, CheckRun } from "./context.js";
 import { type Observation, observe } from "./decisions.js";
 import { PollerError } from "./errors.js";
@@ -11,111 +17,189 @@ type ListedTags = Awaited<ReturnType<RegistryClient["listTags"]>>;
 /** Digest lookups of one image within one check, shared by the stages that watch it. */
 export type DigestLookup = (tag: string) => Promise<string>;
 
+interface Observed {
+  stage: ClaimedStage;
+  observation: Observation;
+  reason: string;
+}
+
 /**
- * Polls one stage against its image's tag list: select, resolve the digest, compare with
- * the stored state, then store the new state and any candidate in one transaction.
+ * Polls the stages of one image against its tag list: each selects with its own patterns
+ * and policy, resolves the digest and compares with its stored state. First polls and
+ * stages with nothing new are stored in one statement per kind; each candidate is stored
+ * with its stage's state in a transaction of its own.
  */
-export async function pollStage(
+export async function pollStages(
   context: CheckContext,
   run: CheckRun,
-  stage: ClaimedStage,
+  stages: readonly ClaimedStage[],
   tags: ListedTags,
   digestOf: DigestLookup,
 ): Promise<void> {
+  const quiet: Observed[] = [];
+  for (const stage of stages) {
+    let observed: Observed;
+    try {
+      observed = await observeStage(stage, tags, digestOf);
+    } catch (error) {
+      await failStages(context, run, [stage], error);
+      continue;
+    }
+    if (observed.observation.kind === "new") {
+      await commitCandidate(context, run, observed);
+    } else {
+      quiet.push(observed);
+    }
+  }
+  await commitQuiet(context, run, quiet);
+}
+
+async function observeStage(
+  stage: ClaimedStage,
+  tags: ListedTags,
+  digestOf: DigestLookup,
+): Promise<Observed> {
+  const selection = selectForStage(stage, tags);
+  const selected = selection.selected
+    ? { tag: selection.selected, digest: await digestOf(selection.selected) }
+    : null;
+  return { stage, observation: observe(stage.state, selected), reason: selection.reason };
+}
+
+/**
+ * Stores, in one statement per kind, the stages whose poll makes no candidate: those with
+ * nothing new and those polled for the first time.
+ */
+async function commitQuiet(
+  context: CheckContext,
+  run: CheckRun,
+  quiet: readonly Observed[],
+): Promise<void> {
+  const polledAt = context.clock.now();
+  const unchanged = quiet.filter(({ observation }) => observation.kind === "unchanged");
+  const first = quiet.flatMap(({ stage, observation }) =>
+    observation.kind === "first"
+      ? [{ stageId: stage.stageId, lastTag: observation.tag, lastDigest: observation.digest }]
+      : [],
+  );
+  const common = { owner: context.owner, polledAt, nextDueAt: run.nextDueAt };
+  const written = new Set([
+    ...(await recordUnchangedPolls(context.db, {
+      ...common,
+      stageIds: unchanged.map(({ stage }) => stage.stageId),
+    })),
+    ...(await recordFirstPolls(context.db, { ...common, stages: first })),
+  ]);
+
+  for (const observed of quiet) {
+    if (!written.has(observed.stage.stageId)) {
+      leaseLost(context, observed.stage);
+      continue;
+    }
+    run.stages += 1;
+    context.counters.stagesPolled += 1;
+    report(context, run, observed);
+  }
+}
+
+/** Stores a change and its candidate in one transaction, then hands the candidate over. */
+async function commitCandidate(context: CheckContext, run: CheckRun, observed: Observed) {
+  const { stage, observation } = observed;
+  if (observation.kind !== "new") {
+    return;
+  }
+
+  let deployId: string | null;
   try {
-    const selection = selectForStage(stage, tags);
-    const selected = selection.selected
-      ? { tag: selection.selected, digest: await digestOf(selection.selected) }
-      : null;
-    const observation = observe(stage.state, selected);
-    await commit(context, run, stage, observation, selection.reason);
+    deployId = await context.db.transaction(async (tx) => {
+      const leaseHeld = await recordPollSuccess(tx, {
+        stageId: stage.stageId,
+        owner: context.owner,
+        lastTag: observation.tag,
+        lastDigest: observation.digest,
+        polledAt: context.clock.now(),
+        nextDueAt: run.nextDueAt,
+      });
+      if (!leaseHeld) {
+        // Throwing rolls the transaction back, so no candidate is written without the state.
+        throw new PollerError("lease_lost", `lease on stage ${stage.stageId} was lost`);
+      }
+      return insertCandidate(tx, {
+        stageId: stage.stageId,
+        tag: observation.tag,
+        digest: observation.digest,
+        trigger: run.trigger,
+        autoDeploy: stage.autoDeploy,
+      });
+    });
   } catch (error) {
     if (error instanceof PollerError && error.kind === "lease_lost") {
-      context.counters.leasesLost += 1;
-      context.logger.warn(
-        { stage: stage.stageId, owner: context.owner },
-        "poll lease lost before the result was stored; another poller owns the stage now",
-      );
+      leaseLost(context, stage);
       return;
     }
     await failStages(context, run, [stage], error);
+    return;
   }
-}
-
-async function commit(
-  context: CheckContext,
-  run: CheckRun,
-  stage: ClaimedStage,
-  observation: Observation,
-  reason: string,
-): Promise<void> {
-  const seen =
-    observation.kind === "unchanged"
-      ? { tag: stage.state.lastTag, digest: stage.state.lastDigest }
-      : observation;
-
-  const deployId = await context.db.transaction(async (tx) => {
-    const held = await recordPollSuccess(tx, {
-      stageId: stage.stageId,
-      owner: context.owner,
-      lastTag: seen.tag,
-      lastDigest: seen.digest,
-      polledAt: context.clock.now(),
-      nextDueAt: run.nextDueAt,
-    });
-    if (!held) {
-      // Throwing rolls the transaction back, so no candidate is written without the state.
-      throw new PollerError("lease_lost", `lease on stage ${stage.stageId} was lost`);
-    }
-    if (observation.kind !== "new") {
-      return null;
-    }
-    return insertCandidate(tx, {
-      stageId: stage.stageId,
-      tag: observation.tag,
-      digest: observation.digest,
-      trigger: run.trigger,
-      autoDeploy: stage.autoDeploy,
-    });
-  });
 
   run.stages += 1;
   context.counters.stagesPolled += 1;
-  await report(context, run, stage, observation, reason, deployId);
+  if (deployId) {
+    await handOver(context, run, observed, deployId);
+  } else {
+    context.logger.debug(
+      {
+        stage: stage.stageId,
+        image: stage.repository,
+        tag: observation.tag,
+        digest: observation.digest,
+      },
+      "candidate already recorded by an earlier detection",
+    );
+  }
 }
 
-async function report(
-  context: CheckContext,
-  run: CheckRun,
-  stage: ClaimedStage,
-  observation: Observation,
-  reason: string,
-  deployId: string | null,
-): Promise<void> {
+function leaseLost(context: CheckContext, stage: ClaimedStage): void {
+  context.counters.leasesLost += 1;
+  context.logger.warn(
+    { stage: stage.stageId, owner: context.owner },
+    "poll lease lost before the result was stored; another poller owns the stage now",
+  );
+}
+
+function report(context: CheckContext, run: CheckRun, { stage, observation, reason }: Observed) {
   const fields = { stage: stage.stageId, image: stage.repository, trigger: run.trigger };
   if (observation.kind === "first") {
     context.logger.info({ ...fields, tag: observation.tag }, "first poll recorded the current tag");
-    return;
-  }
-  if (observation.kind === "unchanged") {
+  } else {
     context.logger.debug({ ...fields, reason }, "nothing new");
-    return;
   }
-  if (!deployId) {
-    context.logger.debug(
-      { ...fields, tag: observation.tag, digest: observation.digest },
-      "candidate already recorded by an earlier detection",
-    );
-    return;
-  }
+}
 
+/** Hands a committed candidate to the deploy queue; its deploy row is already stored. */
+async function handOver(
+  context: CheckContext,
+  run: CheckRun,
+  { stage, observation, reason }: Observed,
+  deployId: string,
+): Promise<void> {
+  if (observation.kind !== "new") {
+    return;
+  }
   run.candidates += 1;
   context.counters.candidates += 1;
   context.logger.info(
-    { ...fields, tag: observation.tag, digest: observation.digest, deploy: deployId },
+    {
+      stage: stage.stageId,
+      image: stage.repository,
+      trigger: run.trigger,
+      tag: observation.tag,
+      digest: observation.digest,
+      deploy: deployId,
+    },
     "new candidate",
   );
-  await handOver(context, {
+
+  const candidate: Candidate = {
     deployId,
     stageId: stage.stageId,
     projectSlug: stage.projectSlug,
@@ -126,16 +210,12 @@ async function report(
     trigger: run.trigger,
     autoDeploy: stage.autoDeploy,
     reason,
-  });
-}
-
-/** Hands a committed candidate to the deploy queue; its deploy row is already stored. */
-async function handOver(context: CheckContext, candidate: Candidate): Promise<void> {
+  };
   try {
     await context.onCandidate(candidate);
   } catch (error) {
     context.logger.error(
-      { stage: candidate.stageId, deploy: candidate.deployId, err: error },
+      { stage: stage.stageId, deploy: deployId, err: error },
       "onCandidate failed; the deploy row stays for the queue to pick up",
     );
   }

@@ -32,7 +32,7 @@ describe(`registry faults on ${engine}`, () => {
   const stateOf = (stageId: string) =>
     handle.db.query.pollState.findFirst({ where: (row, { eq }) => eq(row.stageId, stageId) });
 
-  /** A stage on the faulty registry and one on the healthy one, each with one tag. */
+  /** Seeds one image with one tag, and a stage on it through each registry. */
   const seedPair = async () => {
     counter += 1;
     const repository = `acme/fault-${counter}`;

@@ -1,8 +1,10 @@
 import {
   claimStages,
   type DatabaseHandle,
+  recordFirstPolls,
   recordPollFailure,
   recordPollSuccess,
+  recordUnchangedPolls,
   releasePollLeases,
 } from "@berth/store";
 import { openTestDatabase, testEngines } from "@berth/store/testing";
@@ -65,7 +67,7 @@ describe.each(testEngines())("poll state on $engine", ({ engine }) => {
     const stageId = await seedStage(handle.db, { registryId, repository: "acme/three" });
     await claim("a", T0, [stageId]);
 
-    const held = await recordPollSuccess(handle.db, {
+    const leaseHeld = await recordPollSuccess(handle.db, {
       stageId,
       owner: "a",
       lastTag: "v1",
@@ -75,7 +77,7 @@ describe.each(testEngines())("poll state on $engine", ({ engine }) => {
     });
 
     const row = await stateOf(stageId);
-    expect(held).toBe(true);
+    expect(leaseHeld).toBe(true);
     expect(row?.initialized).toBe(true);
     expect(row?.lastTag).toBe("v1");
     expect(row?.lockedBy).toBeNull();
@@ -88,7 +90,7 @@ describe.each(testEngines())("poll state on $engine", ({ engine }) => {
     await claim("slow", T0, [stageId]);
     await claim("fast", at(61), [stageId]);
 
-    const held = await recordPollSuccess(handle.db, {
+    const leaseHeld = await recordPollSuccess(handle.db, {
       stageId,
       owner: "slow",
       lastTag: "v9",
@@ -98,7 +100,7 @@ describe.each(testEngines())("poll state on $engine", ({ engine }) => {
     });
 
     const row = await stateOf(stageId);
-    expect(held).toBe(false);
+    expect(leaseHeld).toBe(false);
     expect(row?.lastTag).toBeNull();
     expect(row?.lockedBy).toBe("fast");
   });
@@ -134,5 +136,70 @@ describe.each(testEngines())("poll state on $engine", ({ engine }) => {
     expect(row?.lockedBy).toBeNull();
     expect(row?.initialized).toBe(false);
     expect(row?.nextDueAt).toEqual(at(90));
+  });
+});
+
+describe.each(testEngines())("batched poll writes on $engine", ({ engine }) => {
+  let handle: DatabaseHandle;
+  let registryId: string;
+
+  beforeAll(async () => {
+    handle = await openTestDatabase(engine);
+    registryId = await seedRegistry(handle.db, "http://127.0.0.1:5000");
+  });
+  afterAll(() => handle.close());
+
+  const stateOf = (stageId: string) =>
+    handle.db.query.pollState.findFirst({ where: (row, { eq }) => eq(row.stageId, stageId) });
+
+  test("first polls store each stage's own tag", async () => {
+    const ids = await Promise.all(
+      ["a", "b", "c"].map((name) =>
+        seedStage(handle.db, { registryId, repository: `acme/${name}` }),
+      ),
+    );
+    await claimStages(handle.db, { owner: "a", now: T0, leaseSeconds: 60, stageIds: ids });
+
+    const written = await recordFirstPolls(handle.db, {
+      owner: "a",
+      polledAt: at(1),
+      nextDueAt: at(300),
+      stages: [
+        { stageId: ids[0]!, lastTag: "v1", lastDigest: `sha256:${"1".repeat(64)}` },
+        { stageId: ids[1]!, lastTag: null, lastDigest: null },
+        { stageId: ids[2]!, lastTag: "v3", lastDigest: `sha256:${"3".repeat(64)}` },
+      ],
+    });
+
+    expect(written.sort()).toEqual([...ids].sort());
+    const states = await Promise.all(ids.map(stateOf));
+    expect(states.map((state) => state?.lastTag)).toEqual(["v1", null, "v3"]);
+    expect(states.map((state) => state?.lastDigest?.slice(7, 8) ?? null)).toEqual(["1", null, "3"]);
+    expect(states.every((state) => state?.initialized && state.lockedBy === null)).toBe(true);
+  });
+
+  test("unchanged polls skip stages leased to another owner", async () => {
+    const mine = await seedStage(handle.db, { registryId, repository: "acme/mine" });
+    const theirs = await seedStage(handle.db, { registryId, repository: "acme/theirs" });
+    await claimStages(handle.db, { owner: "a", now: T0, leaseSeconds: 60, stageIds: [mine] });
+    await recordFirstPolls(handle.db, {
+      owner: "a",
+      polledAt: T0,
+      nextDueAt: T0,
+      stages: [{ stageId: mine, lastTag: "v1", lastDigest: null }],
+    });
+    await claimStages(handle.db, { owner: "a", now: T0, leaseSeconds: 60, stageIds: [mine] });
+    await claimStages(handle.db, { owner: "b", now: T0, leaseSeconds: 60, stageIds: [theirs] });
+
+    const written = await recordUnchangedPolls(handle.db, {
+      owner: "a",
+      polledAt: at(5),
+      nextDueAt: at(300),
+      stageIds: [mine, theirs],
+    });
+
+    expect(written).toEqual([mine]);
+    expect((await stateOf(mine))?.lastPolledAt).toEqual(at(5));
+    expect((await stateOf(theirs))?.lockedBy).toBe("b");
   });
 });

@@ -1,4 +1,5 @@
-import { type DatabaseHandle, deploys } from "@berth/store";
+import { createRegistry } from "@berth/registry";
+import { claimStages, type DatabaseHandle, deploys, registries } from "@berth/store";
 import { openTestDatabase, testEngines } from "@berth/store/testing";
 import { pushTestImage, startRegistry, type TestRegistry } from "@berth/testing";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
@@ -212,5 +213,138 @@ describe(`poller against the local registry on ${engine}`, () => {
     const raced = rows.filter((row) => stageIds.includes(row.stageId));
     expect(raced).toHaveLength(12);
     expect(new Set(raced.map((row) => row.stageId)).size).toBe(12);
+  });
+});
+
+describe(`poller edge cases on ${engine}`, () => {
+  let handle: DatabaseHandle;
+  let registry: TestRegistry;
+  let registryId: string;
+
+  beforeAll(async () => {
+    [handle, registry] = await Promise.all([openTestDatabase(engine), startRegistry()]);
+    registryId = await seedRegistry(handle.db, registry.url);
+  });
+  afterAll(async () => {
+    await registry?.stop();
+    await handle?.close();
+  });
+
+  const deploysOf = (stageId: string) =>
+    handle.db.query.deploys.findMany({ where: (row, { eq }) => eq(row.stageId, stageId) });
+
+  test("poller that lost its lease writes nothing", async () => {
+    const repository = "acme/stale";
+    await pushTestImage({ registry: registry.host, repository, tag: "v1.0.0" });
+    const stageId = await seedStage(handle.db, { registryId, repository });
+    const clock = new FakeClock(new Date("2026-01-01T00:00:00Z"));
+    let release = () => {};
+    let listing = false;
+    const stale = createPoller({
+      db: handle.db,
+      clock,
+      owner: "stale",
+      leaseSeconds: 60,
+      registries: (connection) => {
+        const client = createRegistry(connection);
+        return {
+          getDigest: (...args) => client.getDigest(...args),
+          async listTags(...args) {
+            listing = true;
+            await new Promise<void>((resolve) => {
+              release = resolve;
+            });
+            return client.listTags(...args);
+          },
+        };
+      },
+    });
+
+    const check = stale.checkStages([stageId], { trigger: "poll" });
+    await expect.poll(() => listing).toBe(true);
+    const taken = await claimStages(handle.db, {
+      owner: "other",
+      now: new Date("2026-01-01T00:01:01Z"),
+      leaseSeconds: 60,
+      stageIds: [stageId],
+    });
+    release();
+    const summary = await check;
+
+    expect(taken).toHaveLength(1);
+    expect(summary).toMatchObject({ stages: 0, errors: 0 });
+    expect(stale.counters().leasesLost).toBe(1);
+    const state = await handle.db.query.pollState.findFirst({
+      where: (row, { eq }) => eq(row.stageId, stageId),
+    });
+    expect(state?.initialized).toBe(false);
+    expect(state?.lockedBy).toBe("other");
+  });
+
+  test("failing onCandidate keeps the deploy row", async () => {
+    const repository = "acme/queue-down";
+    await pushTestImage({ registry: registry.host, repository, tag: "v1.0.0" });
+    const stageId = await seedStage(handle.db, { registryId, repository });
+    const errors: string[] = [];
+    const poller = createPoller({
+      db: handle.db,
+      onCandidate: () => Promise.reject(new Error("queue unavailable")),
+      logger: {
+        debug: () => {},
+        info: () => {},
+        warn: () => {},
+        error: (_fields, message) => {
+          errors.push(message);
+        },
+      },
+    });
+    await poller.pollNow(stageId);
+    await pushTestImage({ registry: registry.host, repository, tag: "v1.0.1" });
+
+    const summary = await poller.pollNow(stageId);
+
+    expect(summary.candidates).toBe(1);
+    expect(await deploysOf(stageId)).toHaveLength(1);
+    expect(errors).toEqual(["onCandidate failed; the deploy row stays for the queue to pick up"]);
+  });
+
+  test("registry token without decryptSecret fails its stages", async () => {
+    const [row] = await handle.db
+      .insert(registries)
+      .values({ name: "with-token", type: "oci", url: registry.url, tokenEncrypted: "v1:abc" })
+      .returning({ id: registries.id });
+    const stageId = await seedStage(handle.db, { registryId: row!.id, repository: "acme/any" });
+    const poller = createPoller({ db: handle.db });
+
+    const summary = await poller.pollNow(stageId);
+
+    expect(summary.errors).toBe(1);
+    const state = await handle.db.query.pollState.findFirst({
+      where: (poll, { eq }) => eq(poll.stageId, stageId),
+    });
+    expect(state?.lastError).toBe(
+      "registry with-token has a token, but the poller was created without decryptSecret; pass the store's decryptSecret to createPoller",
+    );
+  });
+
+  test("decryptSecret output reaches the registry client", async () => {
+    const [row] = await handle.db
+      .insert(registries)
+      .values({ name: "decrypted", type: "oci", url: registry.url, tokenEncrypted: "sealed" })
+      .returning({ id: registries.id });
+    const stageId = await seedStage(handle.db, { registryId: row!.id, repository: "acme/any" });
+    const seen: Array<string | undefined> = [];
+    const poller = createPoller({
+      db: handle.db,
+      decryptSecret: (value) => `plain-${value}`,
+      registries: (connection) => {
+        seen.push(connection.token);
+        return createRegistry(connection);
+      },
+    });
+
+    await poller.pollNow(stageId);
+
+    expect(seen).toEqual(["plain-sealed"]);
   });
 });

@@ -86,6 +86,7 @@ export {
   type PollSettings,
   type PollSuccess,
   readPollSettings,
+  recordFirstPolls,
   recordPollFailure,
   recordPollSuccess,
   recordUnchangedPolls,

@@ -88,6 +88,9 @@ export async function readPollSettings(db: Executor): Promise<PollSettings> {
  * `FOR UPDATE SKIP LOCKED` does the claim, so two pollers on one database never hold the
  * same stage, and a lease whose owner crashed is free again once `locked_until` passes.
  * Stages without a poll state row get one first, due at once.
+ *
+ * NOTE: `now` comes from the caller's clock, so replicas need synchronised clocks (NTP)
+ * for a lease to end at the same moment for all of them.
  */
 export async function claimStages(db: Database, options: ClaimOptions): Promise<ClaimedStage[]> {
   await ensurePollStateRows(db, options.now);
@@ -193,7 +196,7 @@ export async function recordPollSuccess(db: Executor, result: PollSuccess): Prom
 
 /**
  * Stores a failed poll (the error, its time and the failure streak), sets when the stage
- * is due again, and releases the lease. Returns false when `owner` no longer holds it.
+ * is due again, and releases the lease. Returns false when the lease is no longer `owner`'s.
  */
 export async function recordPollFailure(db: Executor, failure: PollFailure): Promise<boolean> {
   const rows = await db
@@ -234,4 +237,91 @@ export async function releasePollLeases(
     .where(
       and(inArray(pollState.stageId, [...release.stageIds]), eq(pollState.lockedBy, release.owner)),
     );
+}
+
+/**
+ * Stores a poll that found nothing new for many stages at once and releases their leases:
+ * one statement instead of one transaction per stage, since no candidate goes with it.
+ * Returns the ids of the stages still leased to `owner`, which are the ones written.
+ */
+export async function recordUnchangedPolls(
+  db: Executor,
+  result: { stageIds: readonly string[]; owner: string; polledAt: Date; nextDueAt: Date },
+): Promise<string[]> {
+  if (result.stageIds.length === 0) {
+    return [];
+  }
+  const rows = await db
+    .update(pollState)
+    .set({
+      lastPolledAt: result.polledAt,
+      lastError: null,
+      failureStreak: 0,
+      nextDueAt: result.nextDueAt,
+      lockedUntil: null,
+      lockedBy: null,
+      updatedAt: result.polledAt,
+    })
+    .where(
+      and(
+        inArray(pollState.stageId, [...result.stageIds]),
+        eq(pollState.lockedBy, result.owner),
+        eq(pollState.initialized, true),
+      ),
+    )
+    .returning({ stageId: pollState.stageId });
+  return rows.map((row) => row.stageId);
+}
+
+/**
+ * Stores the first poll of many stages at once (what exists, and no candidate) and releases
+ * their leases in one statement. Returns the ids of the stages still leased to `owner`,
+ * which are the ones written.
+ */
+export async function recordFirstPolls(
+  db: Executor,
+  result: {
+    stages: ReadonlyArray<{ stageId: string; lastTag: string | null; lastDigest: string | null }>;
+    owner: string;
+    polledAt: Date;
+    nextDueAt: Date;
+  },
+): Promise<string[]> {
+  if (result.stages.length === 0) {
+    return [];
+  }
+  // One CASE per column maps each stage to its own tag and digest.
+  const valueFor = (column: "lastTag" | "lastDigest") =>
+    sql`case ${sql.join(
+      result.stages.map(
+        (stage) => sql`when ${pollState.stageId} = ${stage.stageId} then ${stage[column]}`,
+      ),
+      sql` `,
+    )} end`;
+  const rows = await db
+    .update(pollState)
+    .set({
+      initialized: true,
+      lastTag: valueFor("lastTag"),
+      lastDigest: valueFor("lastDigest"),
+      lastPolledAt: result.polledAt,
+      lastError: null,
+      failureStreak: 0,
+      nextDueAt: result.nextDueAt,
+      lockedUntil: null,
+      lockedBy: null,
+      updatedAt: result.polledAt,
+    })
+    .where(
+      and(
+        inArray(
+          pollState.stageId,
+          result.stages.map((stage) => stage.stageId),
+        ),
+        eq(pollState.lockedBy, result.owner),
+        eq(pollState.initialized, false),
+      ),
+    )
+    .returning({ stageId: pollState.stageId });
+  return rows.map((row) => row.stageId);
 }
