@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 
-/** How the fault server answers registry requests. */
+/** How the fault server responds to registry requests. */
 export type FaultMode = "pass" | "500" | "429" | "garbage" | "hang";
 
 export interface FaultServer {
