@@ -1,4 +1,5 @@
 export { type AuditTarget, audit } from "./audit.js";
+export { auditRoutes } from "./audit-routes.js";
 export { hashPassword, randomToken, sha256Hex, verifyPassword } from "./crypto.js";
 export {
   type EnsureFirstAdminOptions,

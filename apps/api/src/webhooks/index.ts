@@ -6,5 +6,6 @@ export { parseGithubDelivery } from "./github.js";
 export { type PushedImage, parseImage } from "./image.js";
 export { DEFAULT_DEDUPE_WINDOW_SECONDS } from "./intake.js";
 export { DEFAULT_WEBHOOK_BODY_LIMIT_BYTES, webhookRoutes } from "./routes.js";
+export { type WebhookSettingsDeps, webhookSettingsRoutes } from "./settings-routes.js";
 export { hmacSha256Hex, secretsEqual, verifyHmacSignature } from "./signature.js";
 export type { PushNotice, PushOutcome, WebhookDeps } from "./types.js";
