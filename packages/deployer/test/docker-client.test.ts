@@ -108,6 +108,24 @@ describe("docker client against podman", () => {
     expect((error as DockerError).message).toMatch(/client-test-taken/);
     await docker.removeContainer(first);
   });
+
+  test("joins a network with an alias", async () => {
+    await docker.ensureNetwork("berth-client-test");
+    await docker.ensureNetwork("berth-client-test");
+    const id = await docker.createContainer({
+      name: "client-test-networked",
+      image: `${registry.host}/acme/app@${digest}`,
+      env: [],
+      labels: {},
+      binds: [],
+      restartPolicy: "no",
+      network: { name: "berth-client-test", aliases: ["web-alias"] },
+    });
+
+    const listed = await docker.listContainers({});
+    expect(listed.map((row) => row.id)).toContain(id);
+    await docker.removeContainer(id);
+  });
 });
 
 describe("docker client against a stand-in engine", () => {

@@ -8,7 +8,17 @@ import {
 } from "@berth/store";
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { approveDeploy, deployTag, promote, rejectDeploy, rollback } from "../src/operations.js";
+import {
+  approveDeploy,
+  deployTag,
+  promote,
+  rejectDeploy,
+  removeInstance,
+  restartInstance,
+  rollback,
+  startInstance,
+  stopInstance,
+} from "../src/operations.js";
 import { containerName } from "../src/pipeline/naming.js";
 import { addStage, makeWorker, pushShop, type Rig, request, startRig } from "./support/rig.js";
 
@@ -75,6 +85,11 @@ describe("deploy pipeline", () => {
     const hosts = rig.npm.proxyHosts().filter((h) => h.domain_names[0] === "qa-shop.example.test");
     expect(hosts).toHaveLength(1);
     expect(hosts[0]?.forward_port).toBe(live[0]?.upstreamPort);
+    const tagDomains = rig.npm
+      .proxyHosts()
+      .flatMap((h) => h.domain_names)
+      .filter((domain) => domain.startsWith("stage-qa-"));
+    expect(tagDomains).toEqual(["stage-qa-shop-2-1.example.test"]);
   });
 
   test("failing health check rolls back and the old instance keeps serving", async () => {
@@ -266,5 +281,27 @@ describe("approval, promotion and rollback", () => {
     expect(await request(instance!.upstreamPort)).toEqual({ status: 200, body: "shop 10.0" });
     const row = await rig.handle.db.select().from(deploys).where(eq(deploys.id, queued.id));
     expect(row[0]?.trigger).toBe("rollback");
+  });
+});
+
+describe("instance operations", () => {
+  test("stop, start, restart and remove one instance", async () => {
+    const stage = await addStage(rig, { name: "ops" });
+    await pushShop(rig, "11.0");
+    await deployAndRun(stage.id, "11.0");
+    const [instance] = await liveInstances(stage.id);
+    const deps = { db: rig.handle.db, docker: rig.docker, stopTimeoutSeconds: 1 };
+
+    expect((await stopInstance(deps, instance!.id)).status).toBe("stopped");
+    expect((await rig.docker.inspectContainer(instance!.containerId!))?.running).toBe(false);
+    expect((await startInstance(deps, instance!.id)).status).toBe("running");
+    expect((await restartInstance(deps, instance!.id)).status).toBe("running");
+    expect((await rig.docker.inspectContainer(instance!.containerId!))?.running).toBe(true);
+    expect((await removeInstance(deps, instance!.id)).status).toBe("removed");
+
+    expect(await rig.docker.inspectContainer(instance!.containerId!)).toBeNull();
+    await expect(stopInstance(deps, instance!.id)).rejects.toThrow(
+      `instance ${instance!.id} was removed: nothing to operate on`,
+    );
   });
 });

@@ -1,8 +1,10 @@
 /** Pointing the stage's proxy host at the new instance, after it passed the gate. */
-import { stageOwnsProxyHost, updateInstance } from "@berth/store";
-import { DeployError } from "../errors.js";
+import { instances, stageOwnsProxyHost, updateInstance } from "@berth/store";
+import { and, eq } from "drizzle-orm";
+import { DeployError, messageOf } from "../errors.js";
+import type { ProxyHost, ProxyManagerClient } from "../proxy/client.js";
 import type { DeployContext } from "./context.js";
-import { stageDomain } from "./naming.js";
+import { stageDomain, subdomain } from "./naming.js";
 import type { DeployLog, PipelineDeps } from "./run-deploy.js";
 
 /**
@@ -14,7 +16,7 @@ export async function switchProxyHost(
   context: DeployContext,
   instanceId: string,
   upstream: { host: string; port: number } | undefined,
-  made: { proxyHostId?: number },
+  made: { proxyHostId?: number; tagProxyHostId?: number },
   log: DeployLog,
 ): Promise<void> {
   const { stage, project, settings } = context;
@@ -63,4 +65,85 @@ export async function switchProxyHost(
     );
   }
   await updateInstance(deps.db, instanceId, { proxyHostId, domain });
+  await switchTagHost(deps, context, proxy, upstream, made, log);
+}
+
+/** The per-tag domain of an instance, e.g. `stage-dev-shop-1-4-0.example.test`. */
+export function tagDomain(context: DeployContext, tag: string): string | null {
+  const { settings, stage, project } = context;
+  if (!settings.baseDomain) {
+    return null;
+  }
+  const label = subdomain(settings.tagSubdomainPattern, {
+    stage: stage.name,
+    project: project.slug,
+    tag,
+  });
+  return `${label}.${settings.baseDomain.toLowerCase()}`;
+}
+
+/**
+ * Points the per-tag domain at the new instance. It is a convenience next to the stage's
+ * host, so a conflict or an NPM error is logged as a warning and the deploy goes on.
+ */
+async function switchTagHost(
+  deps: PipelineDeps,
+  context: DeployContext,
+  proxy: ProxyManagerClient,
+  upstream: { host: string; port: number },
+  made: { tagProxyHostId?: number },
+  log: DeployLog,
+): Promise<void> {
+  const domain = tagDomain(context, context.deploy.tag);
+  if (!domain) {
+    return;
+  }
+  const target = {
+    forwardScheme: "http" as const,
+    forwardHost: upstream.host,
+    forwardPort: upstream.port,
+  };
+  try {
+    const found = await proxy.findHostByDomain(domain);
+    if (!found) {
+      const created = await proxy.createProxyHost({ domainNames: [domain], ...target });
+      made.tagProxyHostId = created.id;
+      await log("info", "proxy", `created proxy host ${created.id} for ${domain}`);
+    } else if (found.kind === "proxy" && (await forwardsToStage(deps, context, found.host))) {
+      await proxy.updateProxyHost(found.host.id, target);
+      await log("info", "proxy", `switched proxy host ${found.host.id} for ${domain}`);
+    } else {
+      const id = found.kind === "proxy" ? found.host.id : found.id;
+      await log(
+        "warn",
+        "proxy",
+        `per-tag domain ${domain} skipped: Nginx Proxy Manager ${found.kind} host ${id} serves it and Berth did not create it`,
+      );
+    }
+  } catch (error) {
+    await log("warn", "proxy", `per-tag domain ${domain} skipped: ${messageOf(error)}`);
+  }
+}
+
+/**
+ * True when the host forwards to an instance this stage ran: the per-tag host has no
+ * column of its own, so its target is the proof that Berth made it.
+ */
+export async function forwardsToStage(
+  deps: Pick<PipelineDeps, "db">,
+  context: DeployContext,
+  host: ProxyHost,
+): Promise<boolean> {
+  const rows = await deps.db
+    .select({ id: instances.id })
+    .from(instances)
+    .where(
+      and(
+        eq(instances.stageId, context.stage.id),
+        eq(instances.upstreamHost, host.forwardHost),
+        eq(instances.upstreamPort, host.forwardPort),
+      ),
+    )
+    .limit(1);
+  return rows.length > 0;
 }

@@ -1,7 +1,8 @@
 /** Removing instances beyond the stage's `max_instances`, oldest first, after a success. */
-import { listLiveInstances, updateInstance } from "@berth/store";
+import { type Instance, listLiveInstances, updateInstance } from "@berth/store";
 import { messageOf } from "../errors.js";
 import type { DeployContext } from "./context.js";
+import { tagDomain } from "./proxy-step.js";
 import type { DeployLog, PipelineDeps } from "./run-deploy.js";
 
 /**
@@ -27,6 +28,7 @@ export async function retireInstances(
         await deps.docker.stopContainer(instance.containerId, deps.stopTimeoutSeconds);
         await deps.docker.removeContainer(instance.containerId);
       }
+      await removeTagHost(deps, context, instance, log);
       await updateInstance(deps.db, instance.id, { status: "removed", stoppedAt: deps.now() });
       await log("info", "retire", `retired ${instance.containerName} (${instance.tag})`);
     } catch (error) {
@@ -36,5 +38,28 @@ export async function retireInstances(
         `could not retire ${instance.containerName}: ${messageOf(error)}`,
       );
     }
+  }
+}
+
+/** Deletes the instance's per-tag host when it still forwards to that instance. */
+async function removeTagHost(
+  deps: PipelineDeps,
+  context: DeployContext,
+  instance: Instance,
+  log: DeployLog,
+): Promise<void> {
+  const proxy = deps.proxyFor(context);
+  const domain = tagDomain(context, instance.tag);
+  if (!proxy || !domain || instance.upstreamPort === null) {
+    return;
+  }
+  const found = await proxy.findHostByDomain(domain);
+  if (
+    found?.kind === "proxy" &&
+    found.host.forwardHost === instance.upstreamHost &&
+    found.host.forwardPort === instance.upstreamPort
+  ) {
+    await proxy.deleteProxyHost(found.host.id);
+    await log("info", "retire", `removed proxy host ${found.host.id} for ${domain}`);
   }
 }

@@ -50,6 +50,7 @@ interface Made {
   containerId?: string;
   instanceId?: string;
   proxyHostId?: number;
+  tagProxyHostId?: number;
 }
 
 /** Writes a line to the deploy log (what the dashboard streams) and to the process log. */
@@ -263,9 +264,11 @@ async function cleanUp(
 ): Promise<void> {
   try {
     const proxy = context ? deps.proxyFor(context) : undefined;
-    if (made.proxyHostId !== undefined && proxy) {
-      await proxy.deleteProxyHost(made.proxyHostId);
-      await log("info", null, `removed proxy host ${made.proxyHostId} this deploy created`);
+    for (const hostId of [made.proxyHostId, made.tagProxyHostId]) {
+      if (hostId !== undefined && proxy) {
+        await proxy.deleteProxyHost(hostId);
+        await log("info", null, `removed proxy host ${hostId} this deploy created`);
+      }
     }
     if (made.containerId) {
       await deps.docker.removeContainer(made.containerId);
