@@ -23,3 +23,15 @@ export class TagPolicyError extends Error {
     this.option = option;
   }
 }
+
+/** A `createRegistry` option that cannot work. The message names the option and the fix. */
+export class RegistryConfigError extends Error {
+  override readonly name = "RegistryConfigError";
+  /** The option at fault, e.g. `type`, `url`. */
+  readonly option: string;
+
+  constructor(option: string, message: string) {
+    super(message);
+    this.option = option;
+  }
+}

@@ -1,5 +1,11 @@
 export { createTestDatabase, type TestDatabase, testServerUrl } from "./database.js";
 export {
+  type AddTagOptions,
+  type GiteaStandIn,
+  type GiteaStandInOptions,
+  startGiteaStandIn,
+} from "./gitea-stand-in.js";
+export {
   deleteTestTag,
   MEDIA_TYPES,
   type PushImageOptions,

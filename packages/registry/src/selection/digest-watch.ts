@@ -14,7 +14,7 @@ export function selectByDigest(input: {
   filter: TagFilter;
 }): TagSelection {
   const { matched, current, filter } = input;
-  const watchedName = current?.name ?? plainInclude(filter);
+  const watchedName = watchedTag(filter, current?.name);
   if (watchedName === undefined) {
     return {
       selected: null,
@@ -58,7 +58,17 @@ export function selectByDigest(input: {
   };
 }
 
-function plainInclude(filter: TagFilter): string | undefined {
+/**
+ * Returns the tag the digest policy watches: the current tag, or else the include pattern
+ * when it is one plain tag without wildcards.
+ */
+export function watchedTag(
+  filter: TagFilter,
+  current: string | null | undefined,
+): string | undefined {
+  if (current) {
+    return current;
+  }
   const [only, ...others] = filter.include;
   if (only === undefined || others.length > 0 || /[*?[\]{}()!@+|]/.test(only)) {
     return undefined;
