@@ -122,8 +122,13 @@ async function pollImageStages(
   await pollStages(context, run, image.stages, tags, digestOf);
 }
 
+/**
+ * Returns the signal of one registry request: aborted when the poller stops, or at twice
+ * the request timeout in case a client does not enforce the timeout it was given.
+ */
 function requestSignal(context: CheckContext): AbortSignal {
-  return AbortSignal.any([context.signal, AbortSignal.timeout(context.tuning.requestTimeoutMs)]);
+  const backstopMs = 2 * context.tuning.requestTimeoutMs;
+  return AbortSignal.any([context.signal, AbortSignal.timeout(backstopMs)]);
 }
 
 /** Resolves each tag's digest once per check, however many stages watch the tag. */

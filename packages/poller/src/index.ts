@@ -1,3 +1,8 @@
+/**
+ * @berth/poller: scheduled detection of new tags. `createPoller` claims the stages that are
+ * due with a lease in `poll_state`, lists each image's tags once per cycle, selects per stage
+ * with `@berth/registry`, and stores the new state with its candidate in one transaction.
+ */
 export {
   type BackoffOptions,
   backoffDelayMs,

@@ -198,6 +198,7 @@ function connectionOf(
     name: registry.name,
     type: registry.type,
     url: registry.url,
+    timeoutMs: resolved.tuning.requestTimeoutMs,
   };
   if (registry.username) {
     connection.username = registry.username;

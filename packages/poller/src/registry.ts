@@ -1,44 +1,93 @@
-import { createRegistry, RegistryError, selectTag } from "@berth/registry";
+import {
+  createRegistry,
+  isRegistryError,
+  type SelectTagOptions,
+  selectTag,
+  type TagInput,
+} from "@berth/registry";
 import type { ClaimedStage } from "@berth/store";
 import type { RegistryClient, RegistryConnection } from "./types.js";
 
-/** The tag a stage should be on, and why, in words a person can read. */
+type ListedTags = Awaited<ReturnType<RegistryClient["listTags"]>>;
+
+/** The tag and digest a stage should be on, or null, and why in words a person can read. */
 export interface Selection {
-  selected: string | null;
+  selected: { tag: string; digest: string } | null;
   reason: string;
 }
 
-type ListedTags = Awaited<ReturnType<RegistryClient["listTags"]>>;
-
 /**
  * Selects the tag for one stage from its image's tag list with the stage's own patterns
- * and policy. A digest stage watches one tag whatever was seen before, so it selects
- * without a current tag; the other policies never move below the stage's last tag.
+ * and policy, against the tag and digest it last saw, and resolves the digest the result
+ * needs through `digestOf`.
  */
-export function selectForStage(stage: ClaimedStage, tags: ListedTags): Selection {
-  const watchesDigest = stage.policy.kind === "digest";
-  const result = selectTag({
-    tags: tags.map((tag) => ({ name: tag.name, createdAt: tag.createdAt })),
+export async function selectForStage(
+  stage: ClaimedStage,
+  tags: ListedTags,
+  digestOf: (tag: string) => Promise<string>,
+): Promise<Selection> {
+  const options: Omit<SelectTagOptions, "tags"> = {
     include: stage.tagInclude,
     exclude: stage.tagExclude,
     policy: stage.policy,
-    current: watchesDigest ? null : stage.state.lastTag,
-  });
-  return { selected: result.selected, reason: result.reason };
+    current: stage.state.lastTag,
+    currentDigest: stage.state.lastDigest,
+  };
+  const listed: TagInput[] = tags.map((tag) => ({ name: tag.name, createdAt: tag.createdAt }));
+
+  if (stage.policy.kind === "digest") {
+    return selectByDigest(options, listed, digestOf);
+  }
+  const selection = selectTag({ ...options, tags: listed });
+  if (selection.selected === null) {
+    return { selected: null, reason: selection.reason };
+  }
+  const digest = selection.digest ?? (await digestOf(selection.selected));
+  return { selected: { tag: selection.selected, digest }, reason: selection.reason };
 }
 
 /**
- * Returns the pause a rate-limited registry asked for: `{ retryAfterSeconds }` (undefined
+ * A digest stage compares the digest of the one tag it watches, which a tag list does not
+ * carry. A first selection names the watched tag (its only candidate); its digest is
+ * resolved and the selection made again with it.
+ */
+async function selectByDigest(
+  options: Omit<SelectTagOptions, "tags">,
+  listed: TagInput[],
+  digestOf: (tag: string) => Promise<string>,
+): Promise<Selection> {
+  const probe = selectTag({ ...options, tags: listed });
+  const watched = probe.candidates[0]?.name;
+  if (watched === undefined) {
+    return { selected: null, reason: probe.reason };
+  }
+
+  const digest = await digestOf(watched);
+  const withDigest = listed.map((tag) =>
+    typeof tag !== "string" && tag.name === watched ? { ...tag, digest } : tag,
+  );
+  const selection = selectTag({ ...options, tags: withDigest });
+  if (selection.selected === null) {
+    return { selected: null, reason: selection.reason };
+  }
+  return {
+    selected: { tag: selection.selected, digest: selection.digest ?? digest },
+    reason: selection.reason,
+  };
+}
+
+/**
+ * Returns the pause a rate-limited registry requested: `{ retryAfterSeconds }` (undefined
  * when it gave none) for a 429, or `undefined` for any other error.
  */
 export function rateLimitOf(error: unknown): { retryAfterSeconds: number | undefined } | undefined {
-  if (error instanceof RegistryError && error.kind === "rate_limited") {
-    return { retryAfterSeconds: error.retryAfterSeconds ?? undefined };
+  if (isRegistryError(error, "rate_limited")) {
+    return { retryAfterSeconds: error.retryAfterSeconds };
   }
   return undefined;
 }
 
 /** Creates the registry package's client for a connection: the default `registries`. */
 export function createDefaultClient(connection: RegistryConnection): RegistryClient {
-  return createRegistry(connection);
+  return createRegistry({ ...connection, timeoutMs: Math.ceil(connection.timeoutMs) });
 }

@@ -59,11 +59,12 @@ async function observeStage(
   tags: ListedTags,
   digestOf: DigestLookup,
 ): Promise<Observed> {
-  const selection = selectForStage(stage, tags);
-  const selected = selection.selected
-    ? { tag: selection.selected, digest: await digestOf(selection.selected) }
-    : null;
-  return { stage, observation: observe(stage.state, selected), reason: selection.reason };
+  const selection = await selectForStage(stage, tags, digestOf);
+  return {
+    stage,
+    observation: observe(stage.state, selection.selected),
+    reason: selection.reason,
+  };
 }
 
 /**

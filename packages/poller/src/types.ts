@@ -23,6 +23,8 @@ export interface RegistryConnection {
   url: string;
   username?: string;
   token?: string;
+  /** Time limit of one request, from the poller's `requestTimeoutSeconds`. */
+  timeoutMs: number;
 }
 
 /** The calls the poller makes on a registry client. */

@@ -51,38 +51,39 @@ describe(`registry faults on ${engine}`, () => {
       backoffBaseSeconds: 60,
     });
 
-  test.each<{ mode: FaultMode }>([{ mode: "500" }, { mode: "garbage" }, { mode: "hang" }])(
-    "$mode marks only its stages as failing and recovers",
-    async ({ mode }) => {
-      const clock = new FakeClock(new Date("2026-01-01T00:00:00Z"));
-      const poller = newPoller(clock);
-      const { broken, healthy } = await seedPair();
-      faulty.setMode(mode);
+  test.each<{ mode: FaultMode; expectedError: string }>([
+    { mode: "500", expectedError: "returned HTTP 500 for acme/fault-" },
+    { mode: "garbage", expectedError: "returned invalid JSON for list tags of acme/fault-" },
+    { mode: "hang", expectedError: "did not respond to GET /v2/acme/fault-" },
+  ])("$mode marks only its stages as failing and recovers", async ({ mode, expectedError }) => {
+    const clock = new FakeClock(new Date("2026-01-01T00:00:00Z"));
+    const poller = newPoller(clock);
+    const { broken, healthy } = await seedPair();
+    faulty.setMode(mode);
 
-      const failed = await poller.checkStages([broken, healthy], { trigger: "poll" });
+    const failed = await poller.checkStages([broken, healthy], { trigger: "poll" });
 
-      expect(failed).toMatchObject({ stages: 2, errors: 1 });
-      const brokenState = await stateOf(broken);
-      expect(brokenState?.lastError).toEqual(expect.any(String));
-      expect(brokenState?.failureStreak).toBe(1);
-      expect(brokenState?.initialized).toBe(false);
-      expect(brokenState?.nextDueAt).toEqual(new Date("2026-01-01T00:00:30Z"));
-      expect(brokenState?.lockedBy).toBeNull();
-      const healthyState = await stateOf(healthy);
-      expect(healthyState?.lastError).toBeNull();
-      expect(healthyState?.lastTag).toBe("v1.0.0");
+    expect(failed).toMatchObject({ stages: 2, errors: 1 });
+    const brokenState = await stateOf(broken);
+    expect(brokenState?.lastError).toContain(expectedError);
+    expect(brokenState?.failureStreak).toBe(1);
+    expect(brokenState?.initialized).toBe(false);
+    expect(brokenState?.nextDueAt).toEqual(new Date("2026-01-01T00:00:30Z"));
+    expect(brokenState?.lockedBy).toBeNull();
+    const healthyState = await stateOf(healthy);
+    expect(healthyState?.lastError).toBeNull();
+    expect(healthyState?.lastTag).toBe("v1.0.0");
 
-      faulty.setMode("pass");
-      clock.advanceBy(30_000);
-      const recovered = await poller.checkStages([broken], { trigger: "poll" });
+    faulty.setMode("pass");
+    clock.advanceBy(30_000);
+    const recovered = await poller.checkStages([broken], { trigger: "poll" });
 
-      expect(recovered).toMatchObject({ stages: 1, errors: 0 });
-      const after = await stateOf(broken);
-      expect(after?.lastError).toBeNull();
-      expect(after?.failureStreak).toBe(0);
-      expect(after?.lastTag).toBe("v1.0.0");
-    },
-  );
+    expect(recovered).toMatchObject({ stages: 1, errors: 0 });
+    const after = await stateOf(broken);
+    expect(after?.lastError).toBeNull();
+    expect(after?.failureStreak).toBe(0);
+    expect(after?.lastTag).toBe("v1.0.0");
+  });
 
   test("failure streak backs off exponentially", async () => {
     const clock = new FakeClock(new Date("2026-01-01T00:00:00Z"));
