@@ -101,10 +101,17 @@ export function createDeployWorker(options: DeployWorkerOptions): DeployWorker {
   }
 
   function launch(deploy: Deploy): Promise<Deploy["status"]> {
-    const run = runDeploy(deps, deploy).finally(() => {
-      running.delete(deploy.id);
-      if (!stopped) wake();
-    });
+    const run = runDeploy(deps, deploy)
+      .catch((error: unknown) => {
+        // Only recording the outcome failed (the store is unreachable). The deploy stays
+        // `running` until its heartbeat goes stale and start-up recovery fails it.
+        logger.error({ deploy: deploy.id, error: messageOf(error) }, "recording the deploy failed");
+        return "running" as const;
+      })
+      .finally(() => {
+        running.delete(deploy.id);
+        if (!stopped) wake();
+      });
     running.set(deploy.id, run);
     return run;
   }

@@ -20,7 +20,7 @@ export function containerEnv(rows: EnvRow[], decryptSecret: (value: string) => s
 /**
  * Builds the engine's binds. `shared` mounts one host path for every instance, `isolated`
  * a `{stage}-{tag}` sub-folder per instance, `named` a Docker volume. Host paths must lie
- * inside the settings' allow-list; the API checks this when the stage is saved, and the
+ * inside the settings' allow-list. The API checks this when the stage is saved, and the
  * deploy checks again because the allow-list may have shrunk since.
  */
 export function containerBinds(
@@ -60,7 +60,7 @@ export function checkAllowed(source: string, allowList: readonly string[]): void
   }
 }
 
-/** The full container definition for a deploy of `context` at `digest`. */
+/** Builds the full container definition for a deploy of `context`. */
 export function buildContainerSpec(input: {
   context: DeployContext;
   name: string;

@@ -59,7 +59,7 @@ export async function loadDeployContext(db: Database, deploy: Deploy): Promise<D
   };
 }
 
-/** The settings row with its encrypted columns; `getSettings` creates it on first use. */
+/** Reads the settings row with its encrypted columns, which `getSettings` creates on first use. */
 export async function readSettingsRow(db: Database): Promise<SettingsRow> {
   await getSettings(db);
   const [row] = await db.select().from(settings).where(eq(settings.id, 1));
@@ -69,7 +69,7 @@ export async function readSettingsRow(db: Database): Promise<SettingsRow> {
   return row;
 }
 
-/** The repository as the engine pulls it: registry host and path, e.g. `127.0.0.1:5000/acme/app`. */
+/** Returns the repository as the engine pulls it, e.g. `127.0.0.1:5000/acme/app`. */
 export function engineRepository(registry: RegistryRow, repository: string): string {
   if (registry.type === "dockerhub") {
     return `docker.io/${repository}`;

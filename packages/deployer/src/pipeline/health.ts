@@ -9,8 +9,8 @@ export type HealthVerdict = { kind: "pass" } | { kind: "wait" } | { kind: "fail"
 const WAIT: HealthVerdict = { kind: "wait" };
 
 /**
- * Judges one container snapshot. Exit and restarts fail at once, whatever the check says:
- * a restart policy would otherwise hide a crash loop. With a HEALTHCHECK the engine's
+ * Judges one container snapshot. Exit and restarts fail at once, whatever the check reports,
+ * because a restart policy would otherwise hide a crash loop. With a HEALTHCHECK the engine's
  * status decides; without one the caller's HTTP check or stability window decides, so this
  * returns `wait`.
  */
@@ -41,9 +41,9 @@ export function judgeContainer(state: ContainerState): HealthVerdict {
 }
 
 /**
- * How long the gate waits. With a HEALTHCHECK it covers the start period plus every retry
- * (a budget of only the start period rolls back slow but good releases); the setting is a
- * floor.
+ * Returns how long the gate waits. With a HEALTHCHECK it covers the start period plus every
+ * retry, because a budget of only the start period rolls back slow but good releases. The
+ * setting is a floor.
  */
 export function healthTimeoutMs(
   settingSeconds: number,

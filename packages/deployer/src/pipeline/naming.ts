@@ -27,8 +27,8 @@ export function dnsLabel(text: string): string {
 }
 
 /**
- * The container name of a deploy: `{project}-{stage}-{tag}-{deploy id prefix}`. The deploy
- * id keeps redeploys of one tag apart; the name matches the engine's rule
+ * Returns the container name of a deploy: `{project}-{stage}-{tag}-{deploy id prefix}`.
+ * The deploy id keeps redeploys of one tag apart, and the name matches the engine's rule
  * `[a-zA-Z0-9][a-zA-Z0-9_.-]+`.
  */
 export function containerName(parts: {
@@ -54,8 +54,8 @@ export function subdomain(
 }
 
 /**
- * The stage's default domain: its custom domain, else the settings' pattern under the base
- * domain. `null` when neither is configured, so the deploy has no proxy host.
+ * Returns the stage's default domain: its custom domain, else the settings' pattern under
+ * the base domain. Returns `null` when neither is configured, so the deploy has no proxy host.
  */
 export function stageDomain(input: {
   customDomain: string | null;

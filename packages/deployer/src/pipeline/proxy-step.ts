@@ -8,15 +8,15 @@ import { stageDomain, subdomain } from "./naming.js";
 import type { DeployLog, PipelineDeps } from "./run-deploy.js";
 
 /**
- * Creates the stage's proxy host or updates the one Berth made before; a host for the
- * domain that Berth did not make (or a redirection or dead host) fails the step untouched.
+ * Creates the stage's proxy host or updates the one Berth made before. A host for the
+ * domain that Berth did not make, or a redirection or dead host, fails the step untouched.
  */
 export async function switchProxyHost(
   deps: PipelineDeps,
   context: DeployContext,
   instanceId: string,
   upstream: { host: string; port: number } | undefined,
-  made: { proxyHostId?: number; tagProxyHostId?: number },
+  createdHosts: { proxyHostId?: number; tagProxyHostId?: number },
   log: DeployLog,
 ): Promise<void> {
   const { stage, project, settings } = context;
@@ -29,7 +29,12 @@ export async function switchProxyHost(
   });
   const proxy = deps.proxyFor(context);
   if (!proxy || !domain || !upstream) {
-    const missing = !proxy ? "Nginx Proxy Manager" : !domain ? "a domain" : "a container port";
+    let missing = "a container port";
+    if (!proxy) {
+      missing = "Nginx Proxy Manager";
+    } else if (!domain) {
+      missing = "a domain";
+    }
     await log("info", "proxy", `no proxy host: the stage has no ${missing} configured`);
     return;
   }
@@ -43,7 +48,7 @@ export async function switchProxyHost(
   let proxyHostId: number;
   if (!found) {
     const created = await proxy.createProxyHost({ domainNames: [domain], ...target });
-    made.proxyHostId = created.id;
+    createdHosts.proxyHostId = created.id;
     proxyHostId = created.id;
     await log("info", "proxy", `created proxy host ${created.id} for ${domain}`);
   } else if (
@@ -65,10 +70,10 @@ export async function switchProxyHost(
     );
   }
   await updateInstance(deps.db, instanceId, { proxyHostId, domain });
-  await switchTagHost(deps, context, proxy, upstream, made, log);
+  await switchTagHost(deps, context, proxy, upstream, createdHosts, log);
 }
 
-/** The per-tag domain of an instance, e.g. `stage-dev-shop-1-4-0.example.test`. */
+/** Returns the per-tag domain of an instance, e.g. `stage-dev-shop-1-4-0.example.test`. */
 export function tagDomain(context: DeployContext, tag: string): string | null {
   const { settings, stage, project } = context;
   if (!settings.baseDomain) {
@@ -91,7 +96,7 @@ async function switchTagHost(
   context: DeployContext,
   proxy: ProxyManagerClient,
   upstream: { host: string; port: number },
-  made: { tagProxyHostId?: number },
+  createdHosts: { tagProxyHostId?: number },
   log: DeployLog,
 ): Promise<void> {
   const domain = tagDomain(context, context.deploy.tag);
@@ -107,7 +112,7 @@ async function switchTagHost(
     const found = await proxy.findHostByDomain(domain);
     if (!found) {
       const created = await proxy.createProxyHost({ domainNames: [domain], ...target });
-      made.tagProxyHostId = created.id;
+      createdHosts.tagProxyHostId = created.id;
       await log("info", "proxy", `created proxy host ${created.id} for ${domain}`);
     } else if (found.kind === "proxy" && (await forwardsToStage(deps, context, found.host))) {
       await proxy.updateProxyHost(found.host.id, target);

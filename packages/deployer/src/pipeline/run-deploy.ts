@@ -1,6 +1,6 @@
 /**
  * One deploy from claim to finish: resolve and pin the digest → pull → create → start →
- * health gate → proxy host → retire → notify. Any failure removes what this deploy made and
+ * health gate → proxy host → retire → notify. Any failure removes what this deploy created and
  * leaves the running instances and the proxy host as they were.
  */
 import {
@@ -26,7 +26,7 @@ import type { DeployEvent, Notifier } from "./notify.js";
 import { switchProxyHost } from "./proxy-step.js";
 import { retireInstances } from "./retire.js";
 
-/** What the pipeline needs from the outside, injected by the worker. */
+/** Dependencies of the pipeline, injected by the worker. */
 export interface PipelineDeps {
   db: Database;
   docker: DockerClient;
@@ -45,8 +45,8 @@ export interface PipelineDeps {
   onTiming?: ((kind: "engine" | "health", ms: number) => void) | undefined;
 }
 
-/** What this deploy made so far: the cleanup removes exactly these. */
-interface Made {
+/** Resources this deploy created so far; the cleanup removes exactly these. */
+interface CreatedResources {
   containerId?: string;
   instanceId?: string;
   proxyHostId?: number;
@@ -68,10 +68,13 @@ export function deployLogFor(deps: PipelineDeps, deploy: Deploy): DeployLog {
   };
 }
 
-/** Runs a claimed deploy to its end; never throws for a failure of the deploy itself. */
+/**
+ * Runs a claimed deploy to its end and returns its final status. A failed step ends the
+ * deploy `failed` or `rolled_back`; only a store error while recording that is thrown.
+ */
 export async function runDeploy(deps: PipelineDeps, deploy: Deploy): Promise<Deploy["status"]> {
   const log = deployLogFor(deps, deploy);
-  const made: Made = {};
+  const created: CreatedResources = {};
   let step: DeployStep = "resolve";
   let context: DeployContext | undefined;
   const enter = async (next: DeployStep) => {
@@ -81,7 +84,7 @@ export async function runDeploy(deps: PipelineDeps, deploy: Deploy): Promise<Dep
 
   try {
     context = await loadDeployContext(deps.db, deploy);
-    await runSteps(deps, context, made, log, enter);
+    await runSteps(deps, context, created, log, enter);
     await finishDeploy(deps.db, deploy.id, { status: "succeeded", now: deps.now() });
     await log("info", null, "deploy succeeded");
     notify(deps, context, "succeeded", { step: null, error: null });
@@ -90,10 +93,10 @@ export async function runDeploy(deps: PipelineDeps, deploy: Deploy): Promise<Dep
     const failedStep = error instanceof DeployError ? error.step : step;
     const message = messageOf(error);
     await log("error", failedStep, message);
-    await cleanUp(deps, context, made, log);
-    // Once a container has started, the failure undid a switch attempt: the old instances
-    // keep serving, which is what "rolled back" tells the user.
-    const status = made.containerId && failedStep !== "create" ? "rolled_back" : "failed";
+    await cleanUp(deps, context, created, log);
+    // Once a container has started, the failure undid a switch attempt. The old instances
+    // keep serving, and the status "rolled_back" reports that to the user.
+    const status = created.containerId && failedStep !== "create" ? "rolled_back" : "failed";
     await finishDeploy(deps.db, deploy.id, {
       status,
       step: failedStep,
@@ -110,7 +113,7 @@ export async function runDeploy(deps: PipelineDeps, deploy: Deploy): Promise<Dep
 async function runSteps(
   deps: PipelineDeps,
   context: DeployContext,
-  made: Made,
+  created: CreatedResources,
   log: DeployLog,
   enter: (step: DeployStep) => Promise<void>,
 ): Promise<void> {
@@ -148,7 +151,7 @@ async function runSteps(
     tag: deploy.tag,
     deployId: deploy.id,
   });
-  await refuseForeignContainer(deps, name, deploy.id);
+  await ensureNameFree(deps, name, deploy.id);
   const instance = await insertInstance(deps.db, {
     stageId: stage.id,
     deployId: deploy.id,
@@ -157,7 +160,7 @@ async function runSteps(
     digest,
     status: "starting",
   });
-  made.instanceId = instance.id;
+  created.instanceId = instance.id;
   const containerPort = stage.containerPort ?? portOf(imageInfo?.exposedPorts[0]) ?? undefined;
   const spec = buildContainerSpec({
     context,
@@ -170,14 +173,14 @@ async function runSteps(
   if (spec.network) {
     await wrap("create", () => deps.docker.ensureNetwork(spec.network?.name ?? ""));
   }
-  made.containerId = await wrap("create", () =>
+  created.containerId = await wrap("create", () =>
     timed(deps, "engine", () => deps.docker.createContainer(spec)),
   );
-  await updateInstance(deps.db, instance.id, { containerId: made.containerId });
+  await updateInstance(deps.db, instance.id, { containerId: created.containerId });
   await log("info", "create", `created container ${name}`);
 
   await enter("start");
-  const containerId = made.containerId;
+  const containerId = created.containerId;
   await wrap("start", () => timed(deps, "engine", () => deps.docker.startContainer(containerId)));
   const upstream = await upstreamOf(deps, context, containerId, name, containerPort);
   await updateInstance(deps.db, instance.id, {
@@ -198,14 +201,14 @@ async function runSteps(
   await log("info", "health", "health gate passed");
 
   await enter("proxy");
-  await switchProxyHost(deps, context, instance.id, upstream, made, log);
+  await switchProxyHost(deps, context, instance.id, upstream, created, log);
 
   await enter("retire");
   await retireInstances(deps, context, instance.id, log);
 }
 
-/** A container already using our name is removed only when this deploy made it. */
-async function refuseForeignContainer(deps: PipelineDeps, name: string, deployId: string) {
+/** A container already using our name is removed only when this deploy created it. */
+async function ensureNameFree(deps: PipelineDeps, name: string, deployId: string) {
   const existing = await deps.docker.inspectContainer(name);
   if (!existing) {
     return;
@@ -259,23 +262,23 @@ function registryAuth(deps: PipelineDeps, context: DeployContext) {
 async function cleanUp(
   deps: PipelineDeps,
   context: DeployContext | undefined,
-  made: Made,
+  created: CreatedResources,
   log: DeployLog,
 ): Promise<void> {
   try {
     const proxy = context ? deps.proxyFor(context) : undefined;
-    for (const hostId of [made.proxyHostId, made.tagProxyHostId]) {
+    for (const hostId of [created.proxyHostId, created.tagProxyHostId]) {
       if (hostId !== undefined && proxy) {
         await proxy.deleteProxyHost(hostId);
         await log("info", null, `removed proxy host ${hostId} this deploy created`);
       }
     }
-    if (made.containerId) {
-      await deps.docker.removeContainer(made.containerId);
+    if (created.containerId) {
+      await deps.docker.removeContainer(created.containerId);
       await log("info", null, "removed the container this deploy created");
     }
-    if (made.instanceId) {
-      await updateInstance(deps.db, made.instanceId, {
+    if (created.instanceId) {
+      await updateInstance(deps.db, created.instanceId, {
         status: "removed",
         stoppedAt: deps.now(),
       });

@@ -39,7 +39,7 @@ export const HEALTH: HttpHealthCheck = {
   timeoutSeconds: 1,
 };
 
-/** Test secrets are stored as `enc:<plain>`; this stands in for AES-GCM decryption. */
+/** Test secrets are stored as `enc:<plain>`, so this replaces AES-GCM decryption in tests. */
 export const decryptSecret = (value: string): string => value.replace(/^enc:/, "");
 
 export interface Rig {

@@ -20,7 +20,7 @@ export const FINISHED_DEPLOY_STATUSES = [
 const CLAIM_LOCK_KEY = 0x62657274;
 
 export interface ClaimDeployOptions {
-  /** Recorded in `claimed_by`, so start-up recovery knows which process ran the deploy. */
+  /** Process id recorded in `claimed_by`, so start-up recovery can tell which process ran the deploy. */
   workerId: string;
   /** Global limit: no claim while this many deploys run, whichever process runs them. */
   maxRunning: number;
@@ -30,8 +30,8 @@ export interface ClaimDeployOptions {
 /**
  * Claims the oldest queued deploy of a stage that has none running, and marks it running.
  * Returns `null` when nothing can start now. The claim runs under a transaction-scoped
- * advisory lock so that several processes never exceed `maxRunning`, and the row is taken
- * with `FOR UPDATE SKIP LOCKED`; `deploys_one_running_per_stage_key` guards the stage rule.
+ * advisory lock, so several processes never exceed `maxRunning`. The row is taken with
+ * `FOR UPDATE SKIP LOCKED`, and `deploys_one_running_per_stage_key` guards the stage rule.
  */
 export async function claimNextDeploy(
   db: Database,
@@ -243,7 +243,7 @@ export async function listInterruptedDeploys(
   );
 }
 
-/** The stage's latest succeeded deploy with this digest, or `null`. */
+/** Finds the stage's latest succeeded deploy with this digest, or returns `null`. */
 export async function findSucceededDeploy(
   db: Executor,
   stageId: string,
