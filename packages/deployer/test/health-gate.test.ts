@@ -1,0 +1,107 @@
+import { describe, expect, test } from "vitest";
+import type { ContainerState, DockerClient, ImageHealthcheck } from "../src/docker/types.js";
+import { DeployError } from "../src/errors.js";
+import type { DeployContext } from "../src/pipeline/context.js";
+import { waitUntilHealthy } from "../src/pipeline/health-gate.js";
+
+// Engine snapshots from the health-gate cases (HEALTHCHECK start period, interval, retries),
+// scaled from seconds to milliseconds so the loop runs in a test. Podman here never runs
+// HEALTHCHECKs, so these states come from a scripted engine.
+const HEALTHCHECK: ImageHealthcheck = {
+  test: ["CMD", "true"],
+  intervalMs: 10,
+  timeoutMs: 5,
+  startPeriodMs: 60,
+  retries: 3,
+};
+
+function state(overrides: Partial<ContainerState>): ContainerState {
+  return {
+    id: "new",
+    name: "new",
+    status: "running",
+    running: true,
+    exitCode: 0,
+    restartCount: 0,
+    health: null,
+    labels: {},
+    ports: {},
+    ...overrides,
+  };
+}
+
+const starting = state({ health: { status: "starting", failingStreak: 0, lastOutput: undefined } });
+
+/** An engine whose inspect returns the given snapshots in turn, then repeats the last. */
+function scriptedEngine(snapshots: ContainerState[]): DockerClient {
+  let index = 0;
+  return {
+    inspectContainer: async () => {
+      const snapshot = snapshots[Math.min(index, snapshots.length - 1)];
+      index += 1;
+      return snapshot ?? null;
+    },
+  } as Partial<DockerClient> as DockerClient;
+}
+
+const context = {
+  settings: { healthTimeoutSeconds: 0.03 },
+  stage: { healthCheck: null },
+} as unknown as DeployContext;
+
+async function gate(snapshots: ContainerState[], healthcheck: ImageHealthcheck | null) {
+  const deps = { docker: scriptedEngine(snapshots), fetch, stabilityMs: 30 };
+  return waitUntilHealthy(deps, context, "new", healthcheck, undefined).then(
+    () => "pass",
+    (error: unknown) => error,
+  );
+}
+
+describe("health gate loop", () => {
+  test("slow start within start period plus retries passes", async () => {
+    // Healthy only after 5 polls 10 ms apart: past the 30 ms setting, within 60 + 4 × 15 ms.
+    const snapshots = [
+      ...Array(5).fill(starting),
+      state({ health: { status: "healthy", failingStreak: 0, lastOutput: undefined } }),
+    ];
+
+    expect(await gate(snapshots, HEALTHCHECK)).toBe("pass");
+  });
+
+  test("unhealthy rolls back with the last healthcheck output", async () => {
+    const unhealthy = state({
+      health: { status: "unhealthy", failingStreak: 3, lastOutput: "curl: (7) refused" },
+    });
+
+    const error = await gate([starting, unhealthy], HEALTHCHECK);
+
+    expect(error).toBeInstanceOf(DeployError);
+    expect((error as DeployError).step).toBe("health");
+    expect((error as DeployError).message).toBe("healthcheck failed 3 times: curl: (7) refused");
+  });
+
+  test("restarting container without HEALTHCHECK fails", async () => {
+    const error = await gate(
+      [state({}), state({ status: "restarting", running: false, restartCount: 2 })],
+      null,
+    );
+
+    expect((error as DeployError).message).toMatch(/restart count 2/);
+  });
+
+  test("steady container without any check passes after the stability window", async () => {
+    expect(await gate([state({})], null)).toBe("pass");
+  });
+
+  test("exited container fails at once", async () => {
+    const error = await gate([state({ status: "exited", running: false, exitCode: 1 })], null);
+
+    expect((error as DeployError).message).toBe("container exited with code 1");
+  });
+
+  test("HEALTHCHECK that never settles times out", async () => {
+    const error = await gate([starting], HEALTHCHECK);
+
+    expect((error as DeployError).message).toMatch(/^health gate timed out after 0 s: /);
+  });
+});
