@@ -2,7 +2,7 @@ import { type ClaimedStage, claimStages } from "@berth/store";
 import type { CheckContext, CheckRun } from "./context.js";
 import { deferStages, failStages } from "./failure.js";
 import { forEachLimited } from "./limit.js";
-import { type DigestLookup, pollStages } from "./stage-poll.js";
+import { commitQuiet, type DigestLookup, pollStages } from "./stage-poll.js";
 import type { CheckSummary, CheckTrigger } from "./types.js";
 
 export interface CheckRequest {
@@ -44,11 +44,13 @@ export async function runCheck(
     candidates: 0,
     errors: 0,
     deferred: 0,
+    quiet: [],
   };
   const images = groupByImage(claimed);
   await forEachLimited(images, context.tuning.imageConcurrency, (image) =>
     pollImage(context, run, image),
   );
+  await storeQuietPolls(context, run);
 
   const claimedIds = new Set(claimed.map((stage) => stage.stageId));
   return {
@@ -62,6 +64,28 @@ export async function runCheck(
     deferred: run.deferred,
     busy: (request.stageIds ?? []).filter((id) => !claimedIds.has(id)),
   };
+}
+
+/** Stages per statement when storing quiet polls, to keep statements to a modest size. */
+const QUIET_BATCH = 500;
+
+/**
+ * Stores the polls that made no candidate in a few statements for the whole check, which
+ * costs far less than one per stage or per image. Their leases are released only then.
+ */
+async function storeQuietPolls(context: CheckContext, run: CheckRun): Promise<void> {
+  for (let start = 0; start < run.quiet.length; start += QUIET_BATCH) {
+    const batch = run.quiet.slice(start, start + QUIET_BATCH);
+    try {
+      await commitQuiet(context, run, batch);
+    } catch (error) {
+      // The leases expire by themselves and the stages are polled again then.
+      context.logger.error(
+        { stages: batch.length, err: error },
+        "storing polls with nothing new failed",
+      );
+    }
+  }
 }
 
 function groupByImage(stages: readonly ClaimedStage[]): ImageGroup[] {

@@ -1,4 +1,5 @@
 import type { ClaimedStage, Database } from "@berth/store";
+import type { Observed } from "./stage-poll.js";
 import type {
   Candidate,
   CheckTrigger,
@@ -44,4 +45,6 @@ export interface CheckRun {
   candidates: number;
   errors: number;
   deferred: number;
+  /** Polls that make no candidate, stored together when the check ends. */
+  quiet: Observed[];
 }

@@ -17,7 +17,8 @@ type ListedTags = Awaited<ReturnType<RegistryClient["listTags"]>>;
 /** Digest lookups of one image within one check, shared by the stages that watch it. */
 export type DigestLookup = (tag: string) => Promise<string>;
 
-interface Observed {
+/** What a poll of one stage found, kept until it is stored. */
+export interface Observed {
   stage: ClaimedStage;
   observation: Observation;
   reason: string;
@@ -25,9 +26,9 @@ interface Observed {
 
 /**
  * Polls the stages of one image against its tag list: each selects with its own patterns
- * and policy, resolves the digest and compares with its stored state. First polls and
- * stages with nothing new are stored in one statement per kind; each candidate is stored
- * with its stage's state in a transaction of its own.
+ * and policy, resolves the digest and compares with its stored state. Each candidate is
+ * stored with its stage's state in a transaction of its own at once; first polls and
+ * stages with nothing new are kept in `run.quiet` for `commitQuiet`.
  */
 export async function pollStages(
   context: CheckContext,
@@ -36,7 +37,6 @@ export async function pollStages(
   tags: ListedTags,
   digestOf: DigestLookup,
 ): Promise<void> {
-  const quiet: Observed[] = [];
   for (const stage of stages) {
     let observed: Observed;
     try {
@@ -48,10 +48,9 @@ export async function pollStages(
     if (observed.observation.kind === "new") {
       await commitCandidate(context, run, observed);
     } else {
-      quiet.push(observed);
+      run.quiet.push(observed);
     }
   }
-  await commitQuiet(context, run, quiet);
 }
 
 async function observeStage(
@@ -71,7 +70,7 @@ async function observeStage(
  * Stores, in one statement per kind, the stages whose poll makes no candidate: those with
  * nothing new and those polled for the first time.
  */
-async function commitQuiet(
+export async function commitQuiet(
   context: CheckContext,
   run: CheckRun,
   quiet: readonly Observed[],
