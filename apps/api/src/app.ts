@@ -4,7 +4,7 @@ import type { Logger } from "pino";
 import { errorHandler, notFoundHandler } from "./http/errors.js";
 import { healthRoutes } from "./routes/health.js";
 
-/** What the HTTP app needs from the process that runs it. */
+/** Dependencies the HTTP app takes from the process that runs it. */
 export interface AppDeps {
   database: DatabaseHandle;
   secrets: Secrets;

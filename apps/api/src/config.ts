@@ -101,7 +101,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   };
 }
 
-/** The whole environment, for `*_env` references in imported files. */
+/** Copies the whole environment, for `*_env` references in imported files. */
 export function readEnvironment(
   env: NodeJS.ProcessEnv = process.env,
 ): Readonly<Record<string, string | undefined>> {

@@ -19,7 +19,7 @@ export interface Store {
   created: boolean;
 }
 
-/** The embedded database lives in `<data dir>/db`, its generated key in `<data dir>/secret.key`. */
+/** Returns the paths of the embedded database (`<data dir>/db`) and its key (`<data dir>/secret.key`). */
 export function embeddedPaths(dataDir: string): { database: string; keyFile: string } {
   return { database: path.join(dataDir, "db"), keyFile: path.join(dataDir, "secret.key") };
 }

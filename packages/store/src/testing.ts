@@ -1,7 +1,7 @@
 /**
- * Test support for every package whose tests need a migrated database:
- * `openTestDatabase("pglite")` starts from a cached, already-migrated PGlite data directory
- * (about 0.7 s instead of about 4 s for initdb plus migrations on a 2-core machine), and
+ * Test support for every package whose tests need a migrated database.
+ * `openTestDatabase("pglite")` starts from a cached, already-migrated PGlite data directory,
+ * which took about 0.7 s against about 4 s for initdb plus migrations on a 2-core machine.
  * `openTestDatabase("postgres")` makes a fresh database on the test server.
  */
 import { createHash } from "node:crypto";
@@ -14,8 +14,8 @@ import { type DatabaseHandle, MIGRATIONS_FOLDER, openDatabase } from "./database
 export type TestEngine = "pglite" | "postgres";
 
 /**
- * The engines tests run on: always PGlite, and Postgres too when `TEST_DATABASE_URL` or
- * `DATABASE_URL` names a server. Use with `describe.each`.
+ * Lists the engines tests run on: always PGlite, and Postgres too when `TEST_DATABASE_URL`
+ * or `DATABASE_URL` names a server. Use with `describe.each`.
  */
 export function testEngines(): Array<{ engine: TestEngine }> {
   return testServerUrl() ? [{ engine: "pglite" }, { engine: "postgres" }] : [{ engine: "pglite" }];
@@ -54,7 +54,7 @@ async function openServerDatabase(): Promise<DatabaseHandle> {
 
 let templatePromise: Promise<Blob> | undefined;
 
-/** A dump of a migrated PGlite data directory, cached in the temp folder per migration set. */
+/** Returns a dump of a migrated PGlite data directory, cached in the temp folder per migration set. */
 function migratedTemplate(): Promise<Blob> {
   templatePromise ??= loadOrBuildTemplate();
   return templatePromise;

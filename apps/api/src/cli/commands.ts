@@ -62,12 +62,18 @@ export async function runExport(
   }
 }
 
+const READ_FAILURES: Record<string, string> = {
+  ENOENT: "no such file",
+  EISDIR: "it is a folder",
+  EACCES: "permission denied",
+};
+
 async function readText(file: string): Promise<string> {
   try {
     return await readFile(file, "utf8");
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    const reason = code === "ENOENT" ? "no such file" : code === "EISDIR" ? "is a folder" : code;
-    throw new Error(`cannot read ${file}: ${reason ?? "unknown error"}`, { cause: error });
+    const reason = READ_FAILURES[code ?? ""] ?? code ?? "unknown error";
+    throw new Error(`cannot read ${file}: ${reason}`, { cause: error });
   }
 }

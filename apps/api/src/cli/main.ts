@@ -15,7 +15,7 @@ Commands:
 
 Configuration comes from environment variables; see docs/configuration.md.`;
 
-/** Where the command line writes; the bin passes the process's streams, tests capture them. */
+/** Output streams of the command line: the bin passes the process's streams, and tests capture them. */
 export interface CliOutput {
   stdout(text: string): void;
   stderr(text: string): void;

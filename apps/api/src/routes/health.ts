@@ -2,7 +2,7 @@ import type { DatabaseHandle } from "@berth/store";
 import { Hono } from "hono";
 
 /**
- * `GET /health`: 200 when the database answers and has every migration applied, else 503,
+ * `GET /health`: 200 when the database responds and has every migration applied, else 503,
  * with the engine, the migration level and Berth's version either way.
  */
 export function healthRoutes(deps: { database: DatabaseHandle; version: string }): Hono {

@@ -44,11 +44,11 @@ export interface ImportOptions {
   text: string;
   /** Name of the file, used in messages. */
   file: string;
-  /** Where `*_env` references are read; the caller passes its validated environment. */
+  /** Environment from which `*_env` references are read; the caller passes its own. */
   env: Environment;
 }
 
-/** What an import did; a second import of the same file reports only `unchanged`. */
+/** Counts of rows an import created, updated or left as they were. */
 export interface ImportSummary {
   created: number;
   updated: number;
@@ -59,7 +59,7 @@ type Outcome = keyof ImportSummary;
 
 /**
  * Imports registries, projects, stages (with env and volumes) and settings from a YAML file
- * in one transaction. Rows are matched by registry name, project slug and stage name; rows
+ * in one transaction. Rows are matched by registry name, project slug and stage name. Rows
  * the file does not mention are left alone, and a row whose values already match is not
  * written. Throws `ConfigFileError` for an invalid file, with nothing changed.
  */

@@ -69,7 +69,7 @@ function issueMessage(issue: z.core.$ZodIssue): string {
   return issue.message;
 }
 
-/** The error's first line, without the position that `prettyErrors` appends to it. */
+/** Returns the error's first line, without the position that `prettyErrors` appends to it. */
 function firstLine(message: string): string {
   const line = message.split("\n")[0] ?? message;
   return line.replace(/ at line \d+, column \d+:?$/, "");

@@ -8,7 +8,7 @@ import { REACH_MODES, REGISTRY_TYPES, VOLUME_KINDS, WEBHOOK_SOURCES } from "../s
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const envName = z.string().regex(ENV_NAME, "expected an environment variable name");
 
-/** A secret given in the file, or the name of an environment variable that holds it. */
+/** A secret given in the file, or the name of an environment variable that contains it. */
 const secretReference = z.union(
   [z.strictObject({ secret: z.string().min(1) }), z.strictObject({ secret_env: envName })],
   { error: "expected { secret: VALUE } or { secret_env: VARIABLE }" },
