@@ -8,6 +8,9 @@ const MANIFEST_ACCEPT = [
   "application/vnd.docker.distribution.manifest.v2+json",
 ].join(", ");
 
+/** Per registry host, a repository known to hold each blob, for cross-repository mounts. */
+const knownBlobs = new Map<string, Map<string, string>>();
+
 /**
  * The few OCI Distribution calls a test needs to push and delete images, over plain HTTP on
  * 127.0.0.1, handling a Basic or Bearer challenge with the given credentials.
@@ -22,14 +25,30 @@ export class RegistryPushClient {
     this.#credentials = credentials;
   }
 
-  /** Uploads a blob unless the repository already has it (monolithic upload). */
+  /**
+   * Uploads a blob unless the repository already has it. A blob pushed to another repository
+   * of the same registry is mounted from there instead of uploaded again.
+   */
   async pushBlob(repository: string, blob: { digest: string; bytes: Buffer }): Promise<void> {
     const head = await this.#request("HEAD", `/v2/${repository}/blobs/${blob.digest}`, repository);
+    await head.arrayBuffer();
     if (head.status === 200) {
       return;
     }
 
-    const start = await this.#request("POST", `/v2/${repository}/blobs/uploads/`, repository);
+    const known = knownBlobs.get(this.#baseUrl) ?? new Map<string, string>();
+    knownBlobs.set(this.#baseUrl, known);
+    const from = known.get(blob.digest);
+    const mountQuery = from && !this.#credentials ? `?mount=${blob.digest}&from=${from}` : "";
+    const start = await this.#request(
+      "POST",
+      `/v2/${repository}/blobs/uploads/${mountQuery}`,
+      repository,
+    );
+    await start.arrayBuffer();
+    if (start.status === 201) {
+      return;
+    }
     const location = start.headers.get("location");
     if (start.status !== 202 || !location) {
       throw await pushError(start, `start a blob upload to ${repository}`);
@@ -44,6 +63,8 @@ export class RegistryPushClient {
     if (put.status !== 201) {
       throw await pushError(put, `upload blob ${blob.digest} to ${repository}`);
     }
+    await put.arrayBuffer();
+    known.set(blob.digest, repository);
   }
 
   /** Puts a manifest under `reference` (a tag or its digest) and returns its digest. */

@@ -44,7 +44,7 @@ interface Entry<K> {
 interface Skipped<K> {
   tag: TagInfo;
   reason: string;
-  key?: K;
+  key?: K | undefined;
 }
 
 /**
@@ -119,11 +119,7 @@ function rankAndSelect<K>(ranker: Ranker<K>, context: RankerContext): TagSelecti
     if (ranking.skip === undefined) {
       candidates.push({ tag, key: ranking.key });
     } else {
-      skipped.push({
-        tag,
-        reason: ranking.skip,
-        ...(ranking.key === undefined ? {} : { key: ranking.key }),
-      });
+      skipped.push({ tag, reason: ranking.skip, key: ranking.key });
     }
   }
 

@@ -1,16 +1,17 @@
 /**
  * A version read from a tag: `v1.2.3`, `3.8.0b1-alpine3.10`, `1.2.3.4`, `v2.3.0-rc.0.18.g1ab-ppc64le`.
- * Numeric parts are bigints, so numbers beyond 2^53 still compare exactly.
  */
 export interface TagVersion {
-  parts: bigint[];
+  /**
+   * Numeric parts: numbers, or bigints for parts of more than 15 digits, so numbers beyond
+   * 2^53 still compare exactly (`<` and `>` compare numbers with bigints exactly).
+   */
+  parts: (number | bigint)[];
   /** Pre-release identifiers (`["rc", "1"]`), empty for a release. */
   prerelease: string[];
   /** Variant suffix in lower case (`alpine3.10`, `slim`), empty when there is none. */
   variant: string;
 }
-
-const NUMBERS = /^[vV]?(\d+(?:\.\d+)*)(.*)$/;
 
 /** Pre-release markers glued to the number, Python style: `3.8.0b1`, `3.9.0rc1`, `1.0a2`. */
 const GLUED_PRERELEASE = /^(a|b|c|rc|alpha|beta|pre|preview|dev)(\d*)(?=$|-)/i;
@@ -25,12 +26,25 @@ const PRERELEASE_IDENTIFIER =
 
 /** Parses a tag as a version, or returns `undefined` when it is not one (`latest`, `sha-1ab`). */
 export function parseTagVersion(text: string): TagVersion | undefined {
-  const match = NUMBERS.exec(text);
-  if (!match) {
+  // Read the numeric parts by hand: selection parses every tag, and registries can list
+  // 100,000 of them, so a regular expression and split here cost too much.
+  let index = text.charCodeAt(0) === 118 || text.charCodeAt(0) === 86 ? 1 : 0;
+  if (!isDigit(text.charCodeAt(index))) {
     return undefined;
   }
-  const parts = (match[1] ?? "").split(".").map((part) => BigInt(part));
-  let rest = match[2] ?? "";
+  const parts: (number | bigint)[] = [];
+  for (;;) {
+    const start = index;
+    while (isDigit(text.charCodeAt(index))) {
+      index += 1;
+    }
+    parts.push(toPart(text.slice(start, index)));
+    if (text.charCodeAt(index) !== 46 || !isDigit(text.charCodeAt(index + 1))) {
+      break;
+    }
+    index += 1;
+  }
+  let rest = text.slice(index);
 
   const glued = GLUED_PRERELEASE.exec(rest);
   if (glued) {
@@ -59,11 +73,19 @@ export function parseTagVersion(text: string): TagVersion | undefined {
   };
 }
 
+function isDigit(code: number): boolean {
+  return code >= 48 && code <= 57;
+}
+
+function toPart(digits: string): number | bigint {
+  return digits.length <= 15 ? Number(digits) : BigInt(digits);
+}
+
 /** Orders two versions: numeric parts one by one (missing parts count as 0), then pre-release. */
 export function compareVersions(a: TagVersion, b: TagVersion): number {
   const length = Math.max(a.parts.length, b.parts.length);
   for (let index = 0; index < length; index += 1) {
-    const order = compareValues(a.parts[index] ?? 0n, b.parts[index] ?? 0n);
+    const order = compareValues(a.parts[index] ?? 0, b.parts[index] ?? 0);
     if (order !== 0) {
       return order;
     }
@@ -93,7 +115,7 @@ function compareIdentifier(a: string, b: string): number {
   const aNumeric = /^\d+$/.test(a);
   const bNumeric = /^\d+$/.test(b);
   if (aNumeric && bNumeric) {
-    return compareValues(BigInt(a), BigInt(b));
+    return compareValues(toPart(a), toPart(b));
   }
   if (aNumeric !== bNumeric) {
     return aNumeric ? -1 : 1;
@@ -101,12 +123,12 @@ function compareIdentifier(a: string, b: string): number {
   return compareValues(a, b);
 }
 
-/** Orders two bigints or two strings (by code point): -1, 0 or 1. */
-export function compareValues<T extends bigint | string>(a: T, b: T): number {
-  if (a === b) {
-    return 0;
+/** Orders two numbers or bigints (mixed is fine), or two strings by code point: -1, 0 or 1. */
+export function compareValues(a: number | bigint | string, b: number | bigint | string): number {
+  if (a < b) {
+    return -1;
   }
-  return a > b ? 1 : -1;
+  return a > b ? 1 : 0;
 }
 
 /**
@@ -114,14 +136,14 @@ export function compareValues<T extends bigint | string>(a: T, b: T): number {
  * are dropped, missing ones are 0, and pre-release identifiers are made valid for semver.
  */
 export function toSemverString(version: TagVersion): string {
-  const [major = 0n, minor = 0n, patch = 0n] = version.parts;
+  const [major = 0, minor = 0, patch = 0] = version.parts;
   const core = `${major}.${minor}.${patch}`;
   if (version.prerelease.length === 0) {
     return core;
   }
   const identifiers = version.prerelease.map((identifier) =>
     /^\d+$/.test(identifier)
-      ? BigInt(identifier).toString()
+      ? toPart(identifier).toString()
       : identifier.replace(/[^0-9A-Za-z-]/g, "-"),
   );
   return `${core}-${identifiers.join(".")}`;
