@@ -20,7 +20,7 @@ export interface PollerTuning {
   rateLimitCapMs: number;
 }
 
-/** What one check needs from the poller that runs it. */
+/** The poller state and dependencies one check runs with. */
 export interface CheckContext {
   db: Database;
   owner: string;

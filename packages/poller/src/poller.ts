@@ -25,8 +25,8 @@ export interface Poller {
    * comparison and transaction as a poll, with the trigger recorded on the candidates.
    * Stages leased to another poller are listed in the summary's `busy`.
    *
-   * NOTE: a busy stage is polled by the lease owner; a push that landed after that poll
-   * listed its tags is found by the next cycle, not by this check.
+   * NOTE: a busy stage is polled by the lease owner. When the push landed after that poll
+   * listed its tags, the next cycle finds it, not this check.
    */
   checkStages(
     stageIds: readonly string[],
@@ -90,7 +90,7 @@ export function createPoller(options: PollerOptions): Poller {
       });
       summary = checked;
       counters.cycles += 1;
-      logSummary(resolved, checked);
+      logSummary(resolved, checked, "poll cycle finished");
       return checked;
     });
     cycleQueue = result.catch(() => undefined);
@@ -140,7 +140,7 @@ export function createPoller(options: PollerOptions): Poller {
       const checked = await track(
         runCheck(context(), { trigger, nextDueAt, stageIds: [...new Set(stageIds)] }),
       );
-      logSummary(resolved, checked);
+      logSummary(resolved, checked, "stage check finished");
       return checked;
     },
 
@@ -167,9 +167,13 @@ function validateStageIds(method: string, stageIds: unknown): void {
   }
 }
 
-function logSummary(resolved: ResolvedOptions, summary: CheckSummary): void {
+/** Writes the one info line of a cycle or a check, with its counts. */
+function logSummary(
+  resolved: ResolvedOptions,
+  summary: CheckSummary,
+  message: "poll cycle finished" | "stage check finished",
+): void {
   const { startedAt: _startedAt, busy, ...counts } = summary;
-  const message = summary.trigger === "webhook" ? "webhook check finished" : "poll cycle finished";
   resolved.logger.info({ ...counts, busy: busy.length }, message);
 }
 

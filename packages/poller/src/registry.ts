@@ -47,9 +47,9 @@ export async function selectForStage(
 }
 
 /**
- * A digest stage compares the digest of the one tag it watches, which a tag list does not
- * carry. A first selection names the watched tag (its only candidate); its digest is
- * resolved and the selection made again with it.
+ * Selects for a digest stage, which compares the digest of the one tag it watches. A tag
+ * list carries no digests, so a first selection names the watched tag (its only
+ * candidate), and the selection is made again once that tag's digest is resolved.
  */
 async function selectByDigest(
   options: Omit<SelectTagOptions, "tags">,

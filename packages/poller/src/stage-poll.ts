@@ -17,7 +17,7 @@ type ListedTags = Awaited<ReturnType<RegistryClient["listTags"]>>;
 /** Digest lookups of one image within one check, shared by the stages that watch it. */
 export type DigestLookup = (tag: string) => Promise<string>;
 
-/** What a poll of one stage found, kept until it is stored. */
+/** The result of polling one stage, kept until it is stored. */
 export interface Observed {
   stage: ClaimedStage;
   observation: Observation;
@@ -27,7 +27,7 @@ export interface Observed {
 /**
  * Polls the stages of one image against its tag list: each selects with its own patterns
  * and policy, resolves the digest and compares with its stored state. Each candidate is
- * stored with its stage's state in a transaction of its own at once; first polls and
+ * stored at once, with its stage's state, in a transaction of its own. First polls and
  * stages with nothing new are kept in `run.quiet` for `commitQuiet`.
  */
 export async function pollStages(

@@ -36,7 +36,7 @@ export interface RegistryClient {
   getDigest(repository: string, tag: string, options?: { signal?: AbortSignal }): Promise<string>;
 }
 
-/** What set off a check: the schedule (or a manual poll), or a registry webhook. */
+/** The cause of a check: the schedule or a manual poll (`poll`), or a registry webhook. */
 export type CheckTrigger = "poll" | "webhook";
 
 /** A new tag (or a new digest of a watched tag) that became a deploy row. */
@@ -66,7 +66,10 @@ export interface CheckSummary {
   errors: number;
   /** Stages left for later: their registry is paused after a 429, or the poller stopped. */
   deferred: number;
-  /** Stages another poller holds a lease on (webhook checks and manual polls only). */
+  /**
+   * Requested stages that were not claimed, because another poller has their lease or they
+   * no longer exist (webhook checks and manual polls only).
+   */
   busy: string[];
 }
 

@@ -348,3 +348,53 @@ describe(`poller edge cases on ${engine}`, () => {
     expect(seen).toEqual(["plain-sealed"]);
   });
 });
+
+describe(`poller logging on ${engine}`, () => {
+  let handle: DatabaseHandle;
+  let registry: TestRegistry;
+
+  beforeAll(async () => {
+    [handle, registry] = await Promise.all([openTestDatabase(engine), startRegistry()]);
+  });
+  afterAll(async () => {
+    await registry?.stop();
+    await handle?.close();
+  });
+
+  test("quiet cycle logs one info line", async () => {
+    const registryId = await seedRegistry(handle.db, registry.url);
+    await pushTestImage({ registry: registry.host, repository: "acme/quiet", tag: "v1.0.0" });
+    const stageIds = await Promise.all(
+      ["a", "b"].map((name) =>
+        seedStage(handle.db, { registryId, repository: "acme/quiet", name }),
+      ),
+    );
+    const lines: Array<{ level: string; fields: object; message: string }> = [];
+    const write = (level: string) => (fields: object, message: string) => {
+      lines.push({ level, fields, message });
+    };
+    const poller = createPoller({
+      db: handle.db,
+      logger: {
+        debug: write("debug"),
+        info: write("info"),
+        warn: write("warn"),
+        error: write("error"),
+      },
+    });
+    await poller.checkStages(stageIds, { trigger: "poll" });
+    lines.length = 0;
+
+    await poller.checkStages(stageIds, { trigger: "poll" });
+
+    expect(lines.filter((line) => line.level === "debug").map((line) => line.message)).toEqual([
+      "nothing new",
+      "nothing new",
+    ]);
+    const infos = lines.filter((line) => line.level === "info");
+    expect(infos).toHaveLength(1);
+    expect(infos[0]?.message).toBe("stage check finished");
+    expect(infos[0]?.fields).toMatchObject({ stages: 2, images: 1, candidates: 0, errors: 0 });
+    expect(lines.filter((line) => line.level === "warn" || line.level === "error")).toEqual([]);
+  });
+});

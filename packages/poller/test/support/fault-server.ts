@@ -14,8 +14,8 @@ export interface FaultServer {
 
 /**
  * Starts a server on 127.0.0.1 that passes registry requests through to `upstream`, or
- * answers them with a fault: a 500, a 429 with `Retry-After`, a truncated JSON body, or
- * no answer at all until the client gives up.
+ * responds with a fault: a 500, a 429 with `Retry-After`, a truncated JSON body, or no
+ * response at all until the client gives up.
  */
 export async function startFaultServer(upstream: string): Promise<FaultServer> {
   let mode: FaultMode = "pass";
