@@ -76,8 +76,7 @@ describe("docker client against podman", () => {
     expect(state?.running).toBe(true);
     expect(state?.health).toBeNull();
     expect(published?.hostIp).toBe("127.0.0.1");
-    const response = await fetch(`http://127.0.0.1:${published?.hostPort}/health`);
-    expect(response.status).toBe(200);
+    expect(await statusWhenUp(`http://127.0.0.1:${published?.hostPort}/health`)).toBe(200);
 
     const listed = await docker.listContainers({ "berth.project": "client-test" });
     expect(listed.map((row) => row.name)).toEqual(["client-test-web"]);
@@ -202,3 +201,16 @@ describe("connection settings", () => {
     expect(negotiateApiVersion(daemon)).toBe(expected);
   });
 });
+
+/** GETs `url` until httpd accepts connections (it starts just after the container), at most 5 s. */
+async function statusWhenUp(url: string): Promise<number> {
+  for (let attempt = 0; attempt < 50; attempt += 1) {
+    const status = await fetch(url).then(
+      (response) => response.status,
+      () => undefined,
+    );
+    if (status !== undefined) return status;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`${url} refused connections for 5 s`);
+}

@@ -1,3 +1,6 @@
+import { chmod, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import {
   deploys,
   getDeploy,
@@ -5,6 +8,8 @@ import {
   instances,
   listDeployLogs,
   listLiveInstances,
+  stageEnv,
+  stageVolumes,
 } from "@berth/store";
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
@@ -20,7 +25,15 @@ import {
   stopInstance,
 } from "../src/operations.js";
 import { containerName } from "../src/pipeline/naming.js";
-import { addStage, makeWorker, pushShop, type Rig, request, startRig } from "./support/rig.js";
+import {
+  addStage,
+  makeWorker,
+  pushShop,
+  type Rig,
+  request,
+  startRig,
+  updateSettingsRow,
+} from "./support/rig.js";
 
 let rig: Rig;
 beforeAll(async () => {
@@ -303,5 +316,55 @@ describe("instance operations", () => {
     await expect(stopInstance(deps, instance!.id)).rejects.toThrow(
       `instance ${instance!.id} was removed: nothing to operate on`,
     );
+  });
+});
+
+describe("container definition", () => {
+  test("env with decrypted secrets and a shared volume reach the container", async () => {
+    const folder = await mkdtemp(path.join(tmpdir(), "berth-volume-"));
+    // busybox httpd runs executables under /cgi-bin, which here is the shared volume.
+    const script = path.join(folder, "env");
+    await writeFile(
+      script,
+      "#!/bin/busybox sh\nprintf 'Content-Type: text/plain\\r\\n\\r\\n'\n/bin/busybox env\n",
+    );
+    await chmod(script, 0o755);
+    await updateSettingsRow(rig, { volumeAllowList: [folder] });
+    const stage = await addStage(rig, { name: "env" });
+    await rig.handle.db.insert(stageEnv).values([
+      { stageId: stage.id, key: "GREETING", value: "hello", secret: false },
+      { stageId: stage.id, key: "API_TOKEN", valueEncrypted: "enc:hunter2", secret: true },
+    ]);
+    await rig.handle.db
+      .insert(stageVolumes)
+      .values({ stageId: stage.id, kind: "shared", source: folder, target: "/www/cgi-bin" });
+    await pushShop(rig, "12.0");
+
+    const { deploy } = await deployAndRun(stage.id, "12.0");
+
+    expect(deploy.status).toBe("succeeded");
+    const [instance] = await liveInstances(stage.id);
+    const { body } = await request(instance!.upstreamPort, "/cgi-bin/env");
+    expect(body).toMatch(/^GREETING=hello$/m);
+    expect(body).toMatch(/^API_TOKEN=hunter2$/m);
+    await rm(folder, { recursive: true, force: true });
+  });
+
+  test("volume outside the allow-list fails the deploy", async () => {
+    await updateSettingsRow(rig, { volumeAllowList: ["/srv/berth"] });
+    const stage = await addStage(rig, { name: "vol" });
+    await rig.handle.db
+      .insert(stageVolumes)
+      .values({ stageId: stage.id, kind: "shared", source: "/etc", target: "/data" });
+    await pushShop(rig, "12.1");
+
+    const { deploy } = await deployAndRun(stage.id, "12.1");
+
+    expect(deploy.status).toBe("failed");
+    expect(deploy.step).toBe("create");
+    expect(deploy.error).toBe(
+      "volume host path /etc is outside the allowed folders (/srv/berth): add its folder to the volume allow-list in settings",
+    );
+    expect(await liveInstances(stage.id)).toEqual([]);
   });
 });

@@ -232,7 +232,7 @@ function createBody(spec: ContainerSpec): Docker.ContainerCreateOptions {
 /**
  * Reads the image's HEALTHCHECK. NOTE: podman 4.3 leaves `Config.Healthcheck` out of its
  * Docker-compatible image inspect, so on podman this is `null` and the gate uses the stage's
- * HTTP check; the container's own health status still fails the gate when it turns unhealthy.
+ * HTTP check. The container's own health status still fails the gate when it turns unhealthy.
  */
 function toImageHealthcheck(config: Docker.HealthConfig | undefined): ImageHealthcheck | null {
   const test = config?.Test ?? [];

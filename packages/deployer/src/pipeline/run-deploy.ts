@@ -24,6 +24,7 @@ import { waitUntilHealthy } from "./health-gate.js";
 import { containerName, LABELS } from "./naming.js";
 import type { DeployEvent, Notifier } from "./notify.js";
 import { switchProxyHost } from "./proxy-step.js";
+import { resolveDigest } from "./resolve.js";
 import { retireInstances } from "./retire.js";
 
 /** Dependencies of the pipeline, injected by the worker. */
@@ -124,16 +125,7 @@ async function runSteps(
   await enter("resolve");
   let digest = deploy.digest;
   if (!digest) {
-    const pulled = await timed(deps, "engine", () =>
-      deps.docker.pull(repository, deploy.tag, auth),
-    );
-    digest = pulled.digest ?? null;
-    if (!digest) {
-      throw new DeployError(
-        "resolve",
-        `the engine reported no digest for ${repository}:${deploy.tag}`,
-      );
-    }
+    digest = await resolveDigest(context, deps.decryptSecret);
     await setDeployDigest(deps.db, deploy.id, digest);
   }
   await log("info", "resolve", `${repository}:${deploy.tag} pinned to ${digest}`);
@@ -207,7 +199,7 @@ async function runSteps(
   await retireInstances(deps, context, instance.id, log);
 }
 
-/** A container already using our name is removed only when this deploy created it. */
+/** Removes a container with our name only when this deploy created it, else fails the step. */
 async function ensureNameFree(deps: PipelineDeps, name: string, deployId: string) {
   const existing = await deps.docker.inspectContainer(name);
   if (!existing) {
