@@ -166,3 +166,58 @@ describe(`registry faults on ${engine}`, () => {
     faulty.setMode("pass");
   });
 });
+
+describe(`bad stage input on ${engine}`, () => {
+  let handle: DatabaseHandle;
+  let registry: TestRegistry;
+  let registryId: string;
+
+  beforeAll(async () => {
+    [handle, registry] = await Promise.all([openTestDatabase(engine), startRegistry()]);
+    registryId = await seedRegistry(handle.db, registry.url);
+    await pushTestImage({ registry: registry.host, repository: "acme/input", tag: "build-12" });
+  });
+  afterAll(async () => {
+    await registry?.stop();
+    await handle?.close();
+  });
+
+  const lastErrorOf = async (stageId: string) =>
+    (
+      await handle.db.query.pollState.findFirst({
+        where: (row, { eq }) => eq(row.stageId, stageId),
+      })
+    )?.lastError;
+
+  test("invalid policy fails only its stage", async () => {
+    const broken = await seedStage(handle.db, {
+      registryId,
+      repository: "acme/input",
+      name: "broken",
+      policy: { kind: "numeric", extract: "build-(" },
+    });
+    const healthy = await seedStage(handle.db, {
+      registryId,
+      repository: "acme/input",
+      name: "healthy",
+      policy: { kind: "numeric", extract: "^build-(\\d+)$" },
+    });
+    const poller = createPoller({ db: handle.db });
+
+    const summary = await poller.checkStages([broken, healthy], { trigger: "poll" });
+
+    expect(summary).toMatchObject({ stages: 2, errors: 1 });
+    expect(await lastErrorOf(broken)).toContain("build-(");
+    expect(await lastErrorOf(healthy)).toBeNull();
+  });
+
+  test("missing repository fails its stage", async () => {
+    const stageId = await seedStage(handle.db, { registryId, repository: "acme/never-pushed" });
+    const poller = createPoller({ db: handle.db });
+
+    const summary = await poller.pollNow(stageId);
+
+    expect(summary.errors).toBe(1);
+    expect(await lastErrorOf(stageId)).toContain("acme/never-pushed");
+  });
+});
