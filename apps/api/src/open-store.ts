@@ -10,13 +10,16 @@ import {
 } from "@berth/store";
 import type { Logger } from "pino";
 import type { Config } from "./config.js";
+import { lockDataDir } from "./data-dir-lock.js";
 
 /** An open, migrated database with the secret keyring that matches its data. */
 export interface Store {
   database: DatabaseHandle;
   secrets: Secrets;
-  /** True when this start created the database's tables, so a seed file is due. */
+  /** True when this start created the database's tables. */
   created: boolean;
+  /** Closes the database and releases the data directory. */
+  close(): Promise<void>;
 }
 
 /** Returns the paths of the embedded database (`<data dir>/db`) and its key (`<data dir>/secret.key`). */
@@ -31,7 +34,18 @@ export function embeddedPaths(dataDir: string): { database: string; keyFile: str
  */
 export async function openStore(config: Config, logger: Logger): Promise<Store> {
   const paths = embeddedPaths(config.dataDir);
-  const database = await openDatabase({ url: config.databaseUrl, dataDir: paths.database });
+  const unlock = config.databaseUrl ? async () => {} : await lockDataDir(config.dataDir);
+  const database = await openDatabase({ url: config.databaseUrl, dataDir: paths.database }).catch(
+    async (error: unknown) => {
+      await unlock();
+      throw error;
+    },
+  );
+  const close = async () => {
+    await database.close();
+    await unlock();
+  };
+
   try {
     const before = await database.status();
     await database.migrate();
@@ -47,9 +61,9 @@ export async function openStore(config: Config, logger: Logger): Promise<Store> 
 
     const secrets = createSecrets(config.secretKeys ?? (await keyFromFile(paths.keyFile, logger)));
     await verifySecretKey(database.db, secrets, database.location);
-    return { database, secrets, created };
+    return { database, secrets, created, close };
   } catch (error) {
-    await database.close();
+    await close();
     throw error;
   }
 }

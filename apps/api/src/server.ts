@@ -1,5 +1,5 @@
 import { readFile } from "node:fs/promises";
-import { importConfig } from "@berth/store";
+import { importConfig, listProjects, listRegistries } from "@berth/store";
 import { serve } from "@hono/node-server";
 import type { Logger } from "pino";
 import { createApp } from "./app.js";
@@ -14,8 +14,8 @@ export interface RunningServer {
 }
 
 /**
- * Starts Berth: opens and migrates the database, imports `BERTH_SEED_FILE` when the database
- * was just created, and serves HTTP on the configured host and port.
+ * Starts Berth: opens and migrates the database, imports `BERTH_SEED_FILE` while the database
+ * has no registries and no projects, and serves HTTP on the configured host and port.
  */
 export async function startServer(
   config: Config,
@@ -24,17 +24,17 @@ export async function startServer(
 ): Promise<RunningServer> {
   const store = await openStore(config, logger);
   try {
-    if (store.created && config.seedFile) {
+    if (config.seedFile && (await isUnconfigured(store))) {
       await importSeed(store, config.seedFile, env, logger);
     }
   } catch (error) {
-    await store.database.close();
+    await store.close();
     throw error;
   }
 
   const app = createApp({ ...store, logger, version: VERSION });
   const server = await listen(app.fetch, config).catch(async (error: unknown) => {
-    await store.database.close();
+    await store.close();
     throw error;
   });
   const url = `http://${formatHost(config.host)}:${config.port}`;
@@ -47,10 +47,22 @@ export async function startServer(
     url,
     async close() {
       await closeServer(server, config.shutdownTimeoutSeconds);
-      await store.database.close();
+      await store.close();
       logger.info("Berth stopped");
     },
   };
+}
+
+/**
+ * Checks whether the seed file is due. Checking for an empty configuration rather than a new
+ * database means a seed that failed on the first start is imported on the next one.
+ */
+async function isUnconfigured(store: Store): Promise<boolean> {
+  const [registries, projects] = await Promise.all([
+    listRegistries(store.database.db),
+    listProjects(store.database.db),
+  ]);
+  return registries.length === 0 && projects.length === 0;
 }
 
 async function importSeed(
@@ -59,7 +71,15 @@ async function importSeed(
   env: Readonly<Record<string, string | undefined>>,
   logger: Logger,
 ): Promise<void> {
-  const text = await readFile(file, "utf8");
+  const text = await readFile(file, "utf8").catch((error: unknown) => {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new Error(
+      `cannot read BERTH_SEED_FILE ${file}: ${code === "ENOENT" ? "no such file" : code}`,
+      {
+        cause: error,
+      },
+    );
+  });
   const summary = await importConfig(store.database.db, store.secrets, { text, file, env });
   logger.info({ file, ...summary }, "imported the seed file");
 }

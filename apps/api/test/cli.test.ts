@@ -49,9 +49,14 @@ describe("berth on the embedded database", () => {
 
   test("restart keeps the data", async () => {
     const server = await serveBerth({ BERTH_DATA_DIR: dataDir() });
+    const whileServing = await runBerth(["export"], { BERTH_DATA_DIR: dataDir() });
     const stopped = await server.stop();
     const exported = await runBerth(["export"], { BERTH_DATA_DIR: dataDir() });
 
+    expect(whileServing.code).toBe(1);
+    expect(whileServing.stderr).toMatch(
+      /^berth export: the data directory .* is in use by process \d+: stop that Berth first, or set BERTH_DATA_DIR to another folder\n$/,
+    );
     expect(stopped.code).toBe(0);
     expect(stopped.stdout).not.toContain("generated a secret key");
     expect(exported.code).toBe(0);
@@ -98,6 +103,26 @@ describe("berth on the embedded database", () => {
     expect(result.stderr).toBe(
       `berth migrate: BERTH_SECRET_KEY does not match the data in ${path.join(dataDir(), "db")}: start Berth with the key this database was created with\n`,
     );
+  });
+
+  test("seed file that failed is imported on the next start", async () => {
+    const seedDir = path.join(folder, "seed");
+    const missing = path.join(folder, "missing.yaml");
+
+    const failed = await runBerth(["serve"], { BERTH_DATA_DIR: seedDir, BERTH_SEED_FILE: missing });
+    const server = await serveBerth({
+      BERTH_DATA_DIR: seedDir,
+      BERTH_SEED_FILE: EXAMPLE_FILE,
+      ...EXAMPLE_ENV,
+    });
+    const result = await server.stop();
+
+    expect(failed.code).toBe(1);
+    expect(failed.stderr).toBe(
+      `berth serve: cannot read BERTH_SEED_FILE ${missing}: no such file\n`,
+    );
+    expect(result.stdout).toContain("imported the seed file");
+    expect(result.code).toBe(0);
   });
 
   test("invalid variable prints one line and exits non-zero", async () => {

@@ -8,7 +8,7 @@ import type { CliOptions, CliOutput } from "./main.js";
 /** `berth migrate`: applies pending migrations and checks the secret key. */
 export async function runMigrate(config: Config, logger: Logger): Promise<void> {
   const store = await openStore(config, logger);
-  await store.database.close();
+  await store.close();
 }
 
 /** `berth import FILE`: imports a YAML configuration in one transaction. */
@@ -37,7 +37,7 @@ export async function runImport(
     );
     return 0;
   } finally {
-    await store.database.close();
+    await store.close();
   }
 }
 
@@ -58,7 +58,7 @@ export async function runExport(
     }
     return 0;
   } finally {
-    await store.database.close();
+    await store.close();
   }
 }
 

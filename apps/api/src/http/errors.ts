@@ -109,7 +109,9 @@ export function toApiError(error: unknown): ApiError {
     return storeApiError(error);
   }
   if (error instanceof HTTPException) {
-    const code = CODE_BY_HTTP_STATUS[error.status] ?? "internal";
+    // Hono's JSON validator rejects unparseable bodies with a 400 HTTPException.
+    const malformedJson = error.status === 400 && error.message.startsWith("Malformed JSON");
+    const code = malformedJson ? "invalid_json" : (CODE_BY_HTTP_STATUS[error.status] ?? "internal");
     return new ApiError(code, error.message || code, { cause: error });
   }
   return new ApiError("internal", "internal error: the server log has the details", {

@@ -1,0 +1,10 @@
+import type { Secrets } from "@berth/store";
+import type { RequireAuthDeps } from "../auth/middleware.js";
+
+/** Dependencies of the REST resource routes. */
+export interface ResourceDeps extends RequireAuthDeps {
+  /** Encrypts registry tokens and secret stage variables. */
+  secrets: Secrets;
+  /** Version shown in the OpenAPI document. */
+  version?: string | undefined;
+}
