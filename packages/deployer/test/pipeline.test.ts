@@ -1,4 +1,4 @@
-import { chmod, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { chmod, mkdtemp, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import {
@@ -320,7 +320,7 @@ describe("instance operations", () => {
 });
 
 describe("container definition", () => {
-  test("env with decrypted secrets and a shared volume reach the container", async () => {
+  test("env, secrets and volumes reach the container", async () => {
     const folder = await mkdtemp(path.join(tmpdir(), "berth-volume-"));
     // busybox httpd runs executables under /cgi-bin, which here is the shared volume.
     const script = path.join(folder, "env");
@@ -335,9 +335,10 @@ describe("container definition", () => {
       { stageId: stage.id, key: "GREETING", value: "hello", secret: false },
       { stageId: stage.id, key: "API_TOKEN", valueEncrypted: "enc:hunter2", secret: true },
     ]);
-    await rig.handle.db
-      .insert(stageVolumes)
-      .values({ stageId: stage.id, kind: "shared", source: folder, target: "/www/cgi-bin" });
+    await rig.handle.db.insert(stageVolumes).values([
+      { stageId: stage.id, kind: "shared", source: folder, target: "/www/cgi-bin" },
+      { stageId: stage.id, kind: "isolated", source: `${folder}/data`, target: "/data" },
+    ]);
     await pushShop(rig, "12.0");
 
     const { deploy } = await deployAndRun(stage.id, "12.0");
@@ -347,6 +348,7 @@ describe("container definition", () => {
     const { body } = await request(instance!.upstreamPort, "/cgi-bin/env");
     expect(body).toMatch(/^GREETING=hello$/m);
     expect(body).toMatch(/^API_TOKEN=hunter2$/m);
+    expect((await stat(path.join(folder, "data", "env-12.0"))).isDirectory()).toBe(true);
     await rm(folder, { recursive: true, force: true });
   });
 

@@ -21,7 +21,8 @@ export function containerEnv(rows: EnvRow[], decryptSecret: (value: string) => s
  * Builds the engine's binds. `shared` mounts one host path for every instance, `isolated`
  * a `{stage}-{tag}` sub-folder per instance, `named` a Docker volume. Host paths must lie
  * inside the settings' allow-list. The API checks this when the stage is saved, and the
- * deploy checks again because the allow-list may have shrunk since.
+ * deploy checks again because the allow-list may have shrunk since. A missing host folder
+ * is created by the engine (Docker and podman's compatible API both do for binds).
  */
 export function containerBinds(
   volumes: VolumeRow[],
