@@ -1,7 +1,7 @@
 /**
- * Registry benchmark: list tags and resolve one digest for 200 repositories on a local
- * docker-registry with Berth's OCI client, and the same work with skopeo in the same run;
- * then tag selection over 100,000 tags. Writes bench/results/registry.md and .json.
+ * Registry benchmark. It lists tags and resolves one digest for 200 repositories on a local
+ * docker-registry with Berth's OCI client, and does the same work with skopeo in the same run.
+ * Then it times tag selection over 100,000 tags. Writes bench/results/registry.md and .json.
  *
  * Run: pnpm --filter @berth/registry bench
  */
@@ -154,7 +154,7 @@ function selectionTimes(): Record<string, number> {
   return times;
 }
 
-/** A mix of versions, pre-releases, variants, build numbers and names, with creation times. */
+/** Builds a mix of versions, pre-releases, variants, build numbers and names, with creation times. */
 function syntheticTags(count: number) {
   const base = Date.UTC(2026, 0, 1);
   return Array.from({ length: count }, (_, index) => {

@@ -1,4 +1,4 @@
-/** An image reference that cannot be parsed. The message quotes it and says what is wrong. */
+/** An image reference that cannot be parsed. The message quotes it and states what is wrong. */
 export class ImageReferenceError extends Error {
   override readonly name = "ImageReferenceError";
   readonly reference: string;

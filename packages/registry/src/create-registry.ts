@@ -82,7 +82,7 @@ function checkUrl(value: string | undefined, type: RegistryType): string {
   if (value === undefined || value.trim() === "") {
     throw new RegistryConfigError(
       "url",
-      `a ${type} registry needs a url, e.g. http://127.0.0.1:5000 or https://gitea.example.test`,
+      `registry type ${type} needs a url, e.g. http://127.0.0.1:5000 or https://gitea.example.test`,
     );
   }
   let url: URL;

@@ -30,7 +30,7 @@ export interface Registry {
   getDigest(repository: string, tag: string, options?: RequestOptions): Promise<string>;
   /** Lists the tags and selects one; the digest policy also resolves the watched tag's digest. */
   getLatestTag(repository: string, options: LatestTagOptions): Promise<TagSelection>;
-  /** Checks that the registry answers and accepts the credentials ("test connection"). */
+  /** Checks that the registry responds and accepts the credentials ("test connection"). */
   checkAccess(options?: RequestOptions): Promise<AccessCheck>;
   /** The last pull allowance the registry reported (Docker Hub), if any. */
   rateLimit(): RateLimit | undefined;

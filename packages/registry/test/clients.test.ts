@@ -231,9 +231,10 @@ describe("token auth details", () => {
     await registry.close();
 
     expect(result.ok).toBe(false);
-    expect(!result.ok && result.error.kind).toBe("unauthorized");
-    expect(!result.ok && result.error.message).not.toContain("wrong-password");
-    expect(!result.ok && result.error.message).toContain("check the username and token");
+    const error = result.ok ? undefined : result.error;
+    expect(error?.kind).toBe("unauthorized");
+    expect(error?.message).not.toContain("wrong-password");
+    expect(error?.message).toContain("check the username and token");
   });
 });
 

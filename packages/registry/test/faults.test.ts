@@ -123,7 +123,7 @@ describe("status errors", () => {
   });
 });
 
-/** A server whose 401 challenge points at its own `/token`, answered by `token`. */
+/** Starts a server whose 401 challenge points at its own `/token`, served by `token`. */
 async function setUpWithRealm(
   token: (response: import("node:http").ServerResponse) => void,
   options: { username?: string; token?: string } = {},
@@ -361,7 +361,7 @@ describe("tag paging", () => {
 });
 
 describe("manifest digests", () => {
-  /** Answers 404 unless Accept lists the stored type, like Harbor. */
+  /** Returns 404 unless Accept lists the stored type, like Harbor. */
   function acceptSensitive(mediaType: string): Handler {
     return (request, response) => {
       const accept = request.headers.accept ?? "";

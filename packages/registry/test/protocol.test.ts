@@ -154,7 +154,7 @@ describe("createRegistry options", () => {
     [
       { type: "oci" },
       "url",
-      "a oci registry needs a url, e.g. http://127.0.0.1:5000 or https://gitea.example.test",
+      "registry type oci needs a url, e.g. http://127.0.0.1:5000 or https://gitea.example.test",
     ],
     [
       { type: "oci", url: "registry.example.test" },

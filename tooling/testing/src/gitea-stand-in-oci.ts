@@ -52,7 +52,7 @@ export function handleContainerRequest(
 
 function issueToken(state: StandInState, request: IncomingMessage, response: ServerResponse): void {
   if (request.method !== "GET") {
-    // Gitea answers POST /v2/token with 404 on purpose.
+    // Gitea returns 404 for POST /v2/token on purpose.
     sendErrors(response, 404, "NOT_FOUND", "not found");
     return;
   }
@@ -143,11 +143,11 @@ function sendManifest(
   response: ServerResponse,
 ): void {
   const versions = findVersions(state, image);
-  const wanted = reference.toLowerCase();
+  const requested = reference.toLowerCase();
   const version = versions?.find((entry) =>
-    wanted.startsWith("sha256:")
-      ? entry.digest === wanted
-      : entry.tagged && entry.version === wanted,
+    requested.startsWith("sha256:")
+      ? entry.digest === requested
+      : entry.tagged && entry.version === requested,
   );
   if (!version) {
     sendErrors(response, 404, "MANIFEST_UNKNOWN", "manifest unknown");

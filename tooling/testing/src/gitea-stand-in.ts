@@ -5,10 +5,10 @@ import { handleContainerRequest } from "./gitea-stand-in-oci.js";
 import { handlePackagesRequest } from "./gitea-stand-in-rest.js";
 
 /**
- * A stand-in for Gitea's container registry on 127.0.0.1, following Gitea's published API:
- * the packages REST API (`/api/v1/packages/…`, paging with `Link` and `X-Total-Count`,
- * digest-only versions, substring `q`) and the OCI endpoint (`/v2/…`, the `/v2/token`
- * endpoint, its challenge shapes, and its `Link` on every non-empty tag page).
+ * A stand-in for Gitea's container registry on 127.0.0.1, following Gitea's published API.
+ * It serves the packages REST API (`/api/v1/packages/…`, paging with `Link` and
+ * `X-Total-Count`, digest-only versions, substring `q`). It also serves the OCI endpoint
+ * (`/v2/…`, `/v2/token`, both challenge shapes, and `Link` on every non-empty tag page).
  */
 export interface GiteaStandIn {
   /** Base URL, `http://127.0.0.1:PORT`. */
@@ -37,7 +37,7 @@ export interface GiteaStandInOptions {
   token?: string;
   /**
    * Whether `GET /api/v1/packages/{owner}/container/{name}` exists (newer Gitea). Default
-   * true; false behaves like Gitea 1.22, where it answers 404.
+   * true; false behaves like older Gitea releases, which return 404 there.
    */
   versionList?: boolean;
   /**

@@ -13,7 +13,7 @@ export interface Credentials {
 const DEFAULT_TOKEN_SECONDS = 60;
 
 /**
- * Answers registry auth challenges: Bearer (fetch a token from the realm, with Basic
+ * Handles registry auth challenges: Bearer (fetch a token from the realm, with Basic
  * credentials when configured, cached per realm, service and scope) or Basic (send the
  * credentials directly). After the first challenge, later requests carry auth up front;
  * a 401 is retried once with fresh auth.

@@ -13,10 +13,11 @@ export interface NodeFetch {
 }
 
 /**
- * A `fetch` on `node:http` keep-alive agents, for ofetch. undici (Node's fetch, and the undici
- * package up to 7.30 at least) closes the connection after every HEAD response that has a
- * `Content-Length`, which is every manifest HEAD, so a poll of 200 repositories opened 200
- * connections; `node:http` keeps one open. Bodies are read whole; redirects are not followed.
+ * Creates a `fetch` on `node:http` keep-alive agents, for ofetch. undici (Node 20's fetch, and
+ * the undici package 7.30) closes the connection after every HEAD response that has a
+ * `Content-Length`, and every manifest HEAD has one. So a poll of 200 repositories opened 200
+ * connections, where `node:http` keeps one open. Bodies are read whole, and redirects are
+ * returned, not followed.
  */
 export function createNodeFetch(maxSockets: number): NodeFetch {
   const options = {

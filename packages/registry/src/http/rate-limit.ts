@@ -36,8 +36,8 @@ function parseCountAndWindow(value: string | null): { count: number; window?: nu
 
 /**
  * Seconds to wait after a 429: `Retry-After` (seconds or an HTTP date), else Docker Hub's
- * `X-Retry-After` (a unix time). A missing, zero or past value still backs off
- * (30–45 s, random, so many stages do not retry in step); every value is capped at one hour.
+ * `X-Retry-After` (a unix time). A missing, zero or past value still backs off 30–45 s,
+ * random so that many stages do not retry in step. Every value is capped at one hour.
  */
 export function retryAfterSeconds(
   headers: Headers,

@@ -5,7 +5,7 @@ import type { HttpResponse } from "./transport.js";
 export interface ResponseContext {
   registry: string;
   repository?: string | undefined;
-  /** What was asked, for messages: `list tags`, `resolve acme/app:1.0`. */
+  /** The requested operation, for messages: `list tags`, `resolve acme/app:1.0`. */
   action: string;
   /** A hint for 401/403, e.g. which token scope the registry needs. */
   authHint?: string;
@@ -70,7 +70,7 @@ export function parseJson<T>(response: HttpResponse, context: ResponseContext): 
   }
 }
 
-/** The registry's own error text: OCI `{"errors":[{code,message}]}` or Gitea `{"message"}`. */
+/** Extracts the registry's own error text: OCI `{"errors":[{code,message}]}` or Gitea `{"message"}`. */
 function errorDetail(body: string): string {
   if (body === "") {
     return "";

@@ -168,7 +168,7 @@ function withoutAuthorization(headers: Record<string, string>): Record<string, s
   );
 }
 
-/** The innermost message of an error chain (`ECONNREFUSED …` rather than `fetch failed`). */
+/** Returns the innermost message of an error chain (`ECONNREFUSED …` rather than `fetch failed`). */
 function rootCause(error: unknown): string {
   let current: unknown = error;
   while (current instanceof Error && current.cause instanceof Error) {

@@ -5,7 +5,7 @@ import type { AddressInfo } from "node:net";
 export interface FakeServer {
   url: string;
   requests: { method: string; url: string; headers: IncomingMessage["headers"] }[];
-  /** Most requests in flight at once so far. */
+  /** Maximum number of requests in flight at once so far. */
   maxInFlight(): number;
   stop(): Promise<void>;
 }

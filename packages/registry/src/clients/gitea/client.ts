@@ -29,8 +29,8 @@ interface GiteaPackage {
 
 /**
  * Gitea's and Forgejo's container registry. Tags and their creation times come from the
- * packages REST API (`Authorization: token …`); digests, access checks, and tags when the
- * REST API is unavailable or the token lacks its scope come from the OCI endpoint.
+ * packages REST API (`Authorization: token …`). Digests and access checks come from the OCI
+ * endpoint, and so do tags when the REST API is unavailable or the token lacks its scope.
  */
 export class GiteaRegistry implements Registry {
   readonly type: "gitea" | "forgejo";
@@ -102,7 +102,7 @@ export class GiteaRegistry implements Registry {
 
   /**
    * Lists the package's versions through the REST API, or returns `undefined` when the OCI
-   * endpoint should answer instead (no such package found there, or the token is refused).
+   * endpoint should be asked instead (no such package found there, or the token is refused).
    */
   async #listVersions(
     owner: string,
@@ -207,7 +207,7 @@ function readPackagePage(response: HttpResponse, context: ResponseContext): Gite
   return body as GiteaPackage[];
 }
 
-/** The next page to fetch: `rel="next"`, unless the page was empty or `X-Total-Count` is reached. */
+/** Returns the next page to fetch: `rel="next"`, unless the page was empty or `X-Total-Count` is reached. */
 function nextPage(
   response: HttpResponse,
   visited: Set<string>,

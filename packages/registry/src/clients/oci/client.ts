@@ -104,7 +104,7 @@ export class OciRegistry implements Registry {
         }
       }
       const next = nextLink(response.headers.get("link"), response.url);
-      // A link already followed would loop forever: the pages so far are the whole answer.
+      // A link already followed would loop forever, so the pages so far are the whole list.
       if (!next || visited.has(next)) {
         return tags;
       }
@@ -144,6 +144,8 @@ export class OciRegistry implements Registry {
   }
 
   async getLatestTag(repository: string, options: LatestTagOptions): Promise<TagSelection> {
+    // NOTE: the OCI tag list has no creation times, so the newest policy selects nothing here.
+    // Reading each tag's config blob would give them at two requests per tag.
     const tags = await this.listTags(repository, options);
     return await selectWithDigests(this, repository, tags, options);
   }

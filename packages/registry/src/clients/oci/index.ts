@@ -1,7 +1,7 @@
 import type { ClientDefaults } from "../defaults.js";
 import { OciRegistry } from "./client.js";
 
-/** A plain OCI Distribution registry (distribution, Harbor, Zot, Nexus…); `url` is required. */
+/** Creates a client for a plain OCI Distribution registry (distribution, Harbor, Zot, Nexus…). */
 export function createOciRegistry(options: ClientDefaults): OciRegistry {
   return new OciRegistry({ ...options, type: "oci" });
 }
