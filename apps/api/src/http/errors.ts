@@ -163,7 +163,7 @@ export function errorHandler(options: { logger?: Logger | undefined } = {}): Err
   };
 }
 
-/** Answers unknown routes with the error shape. */
+/** Returns a 404 in the error shape for unknown routes. */
 export const notFoundHandler: NotFoundHandler = (c) =>
   errorResponse(
     c,

@@ -8,12 +8,12 @@ import type { ResourceDeps } from "./types.js";
 export type { ResourceDeps } from "./types.js";
 
 /**
- * The REST resources (registries, projects, stages) for mounting at `/api/v1`, with
+ * Builds the REST resources (registries, projects, stages) for mounting at `/api/v1`, with
  * `GET /openapi.json` generated from the schemas the handlers validate with.
  */
 export function resourceRoutes(deps: ResourceDeps): OpenAPIHono<AuthEnv> {
   const app = new OpenAPIHono<AuthEnv>({
-    // Validation failures go to the app's error handler, which answers 422 with field details.
+    // Validation failures go to the app's error handler, which returns 422 with field details.
     defaultHook: (result) => {
       if (!result.success) {
         throw result.error;

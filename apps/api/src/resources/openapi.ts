@@ -1,7 +1,7 @@
 import type { z } from "@hono/zod-openapi";
 import { ErrorSchema } from "./schemas.js";
 
-/** A required JSON request body; required, so a body of another content type is rejected with 415. */
+/** Declares a required JSON request body. Being required makes a body of another content type fail with 415. */
 export function jsonBody<Schema extends z.ZodType>(schema: Schema) {
   return { required: true, content: { "application/json": { schema } } } as const;
 }

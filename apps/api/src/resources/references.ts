@@ -27,7 +27,7 @@ export async function requireReference(
   }
 }
 
-/** Rephrases a delete blocked by rows that still refer to the target as a 409 that says what to do. */
+/** Runs a delete and turns a block by rows that still refer to the target into a 409 naming the fix. */
 export async function deleteOrExplain(
   what: string,
   remove: () => Promise<void>,
@@ -39,7 +39,7 @@ export async function deleteOrExplain(
     if (error instanceof StoreError && error.kind === "foreign_key_violation") {
       throw new ApiError(
         "conflict",
-        `${what} is still used by ${blockers}: delete or move them first`,
+        `${target} is still used by ${blockers}: delete or move them first`,
         {
           cause: error,
         },
