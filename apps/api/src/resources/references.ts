@@ -29,7 +29,7 @@ export async function requireReference(
 
 /** Runs a delete and turns a block by rows that still refer to the target into a 409 naming the fix. */
 export async function deleteOrExplain(
-  what: string,
+  target: string,
   remove: () => Promise<void>,
   blockers: string,
 ): Promise<void> {
