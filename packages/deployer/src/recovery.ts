@@ -84,7 +84,8 @@ async function reconcileContainers(deps: PipelineDeps): Promise<void> {
       if (error instanceof StoreError && error.kind === "not_found") return null;
       throw error;
     });
-    if (!instance || instance.status === "removed") continue;
+    // A `starting` instance belongs to a deploy still running in another process.
+    if (!instance || instance.status === "removed" || instance.status === "starting") continue;
 
     const slug = await projectSlugOfStage(deps, instance.stageId);
     if (slug !== container.labels[LABELS.project]) {

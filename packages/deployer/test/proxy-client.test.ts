@@ -94,6 +94,14 @@ describe("proxy manager client", () => {
     expect(npm.proxyHosts()).toHaveLength(0);
   });
 
+  test("concurrent first requests share one login", async () => {
+    const { npm, client } = await setUp();
+
+    await Promise.all([client.listProxyHosts(), client.listProxyHosts(), client.listProxyHosts()]);
+
+    expect(npm.counts().logins).toBe(1);
+  });
+
   test("logs in again once when the token expired", async () => {
     const { npm, client } = await setUp();
     await client.listProxyHosts();

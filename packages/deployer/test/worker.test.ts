@@ -193,7 +193,7 @@ describe("notifications", () => {
     expect(last.signature).toBe(signBody("s3cret", last.body));
     expect(JSON.parse(last.body)).toMatchObject({
       event: "deploy.succeeded",
-      deploy: { project: "shop", stage: "notify", tag: "1.0", status: "succeeded" },
+      deploy: { project: "shop", stage: "notify", tag: "1.0", status: "succeeded", digest },
     });
   });
 });

@@ -28,7 +28,7 @@ export interface DockerClientOptions {
   host?: string | undefined;
   /** TLS material for `tcp://` hosts. */
   tls?: DockerTls | undefined;
-  /** Timeout of each call except pulls, in milliseconds. */
+  /** Timeout of the `/_ping` version check when connecting, in milliseconds. Default 30 s. */
   timeoutMs?: number | undefined;
 }
 

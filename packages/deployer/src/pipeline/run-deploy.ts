@@ -127,6 +127,8 @@ async function runSteps(
   if (!digest) {
     digest = await resolveDigest(context, deps.decryptSecret);
     await setDeployDigest(deps.db, deploy.id, digest);
+    // Later steps and the notification read the pinned digest from the context.
+    context.deploy = { ...deploy, digest };
   }
   await log("info", "resolve", `${repository}:${deploy.tag} pinned to ${digest}`);
 

@@ -109,6 +109,8 @@ export function createProxyManagerClient(options: ProxyManagerClientOptions): Pr
 /** Holds the token: logs in, refreshes before expiry, and logs in again once when NPM reports it expired. */
 class SessionKeeper {
   private session: Session | undefined;
+  /** A login or refresh in flight, shared so concurrent requests make only one. */
+  private pending: Promise<Session> | undefined;
   private readonly now: () => number;
   private readonly fetch: typeof fetch;
   private readonly refreshBeforeMs: number;
@@ -138,11 +140,14 @@ class SessionKeeper {
   }
 
   private async currentToken(): Promise<string> {
-    if (!this.session) {
-      this.session = await this.login();
-    } else if (this.session.expiresAt - this.now() < this.refreshBeforeMs) {
-      this.session = await this.refresh(this.session.token);
+    const session = this.session;
+    if (session && session.expiresAt - this.now() >= this.refreshBeforeMs) {
+      return session.token;
     }
+    this.pending ??= (session ? this.refresh(session.token) : this.login()).finally(() => {
+      this.pending = undefined;
+    });
+    this.session = await this.pending;
     return this.session.token;
   }
 
