@@ -3,7 +3,7 @@ import type { CheckContext, CheckRun } from "./context.js";
 import { deferStages, failStages } from "./failure.js";
 import { forEachLimited } from "./limit.js";
 import { commitQuiet, type DigestLookup, pollStages } from "./stage-poll.js";
-import type { CheckSummary, CheckTrigger } from "./types.js";
+import type { CheckSummary, CheckTrigger, ListedTags } from "./types.js";
 
 export interface CheckRequest {
   trigger: CheckTrigger;
@@ -130,7 +130,7 @@ async function pollImageStages(
     return;
   }
 
-  let tags: Awaited<ReturnType<ReturnType<CheckContext["clientFor"]>["listTags"]>>;
+  let tags: ListedTags;
   let digestOf: DigestLookup;
   try {
     const client = context.clientFor(image.registry);

@@ -20,6 +20,7 @@ export type {
   CheckSummary,
   CheckTrigger,
   Clock,
+  ListedTags,
   PollerCounters,
   PollerLogger,
   RegistryClient,

@@ -103,7 +103,7 @@ export function createPoller(options: PollerOptions): Poller {
     logger: resolved.logger,
     settingsCheckMs: resolved.settingsCheckMs,
     readSettings: () => readPollSettings(resolved.db),
-    runCycle: (_fireTime, nextFireTime) => cycle(nextFireTime).then(() => undefined),
+    runCycle: (nextDueAt) => cycle(nextDueAt).then(() => undefined),
     track,
   });
 

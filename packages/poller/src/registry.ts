@@ -6,9 +6,7 @@ import {
   type TagInput,
 } from "@berth/registry";
 import type { ClaimedStage } from "@berth/store";
-import type { RegistryClient, RegistryConnection } from "./types.js";
-
-type ListedTags = Awaited<ReturnType<RegistryClient["listTags"]>>;
+import type { ListedTags, RegistryClient, RegistryConnection } from "./types.js";
 
 /** The tag and digest a stage should be on, or null, and why in words a person can read. */
 export interface Selection {

@@ -24,7 +24,8 @@ export function parseSchedule(settings: PollSettings): { schedule: Schedule; pro
   }
 
   try {
-    // No callback: croner only computes run times here, it starts no timer.
+    // No callback: croner only computes run times here, it starts no timer. Without a
+    // timezone option, croner reads the expression in the process's local time zone.
     const cron = new Cron(expression);
     return { schedule: { kind: "cron", cron, expression, jitterMs } };
   } catch (error) {

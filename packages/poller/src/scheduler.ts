@@ -15,8 +15,8 @@ export interface SchedulerOptions {
   /** How often the settings are re-read while waiting for the next fire time. */
   settingsCheckMs: number;
   readSettings(): Promise<PollSettings>;
-  /** Runs one cycle; `nextFireTime` is when its stages are due again. */
-  runCycle(fireTime: Date, nextFireTime: Date): Promise<void>;
+  /** Runs one cycle; `nextDueAt` is when its stages are due again: the next fire time. */
+  runCycle(nextDueAt: Date): Promise<void>;
   /** Registers a running promise, so the poller's stop() can wait for it. */
   track<T>(promise: Promise<T>): Promise<T>;
 }
@@ -118,7 +118,7 @@ export class Scheduler {
       return;
     }
     try {
-      await this.options.runCycle(plan.fireTime, nextFireTime(plan.schedule, plan.fireTime));
+      await this.options.runCycle(nextFireTime(plan.schedule, plan.fireTime));
     } finally {
       // Fire times missed while a long cycle ran are skipped, not run back to back.
       this.plan = this.planAfter(plan.key, plan.schedule, this.options.clock.now());

@@ -10,9 +10,7 @@ import { type Observation, observe } from "./decisions.js";
 import { PollerError } from "./errors.js";
 import { failStages } from "./failure.js";
 import { selectForStage } from "./registry.js";
-import type { Candidate, RegistryClient } from "./types.js";
-
-type ListedTags = Awaited<ReturnType<RegistryClient["listTags"]>>;
+import type { Candidate, ListedTags } from "./types.js";
 
 /** Digest lookups of one image within one check, shared by the stages that watch it. */
 export type DigestLookup = (tag: string) => Promise<string>;

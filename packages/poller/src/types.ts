@@ -27,12 +27,12 @@ export interface RegistryConnection {
   timeoutMs: number;
 }
 
+/** An image's tags as a registry lists them, with creation times where it reports them. */
+export type ListedTags = ReadonlyArray<{ name: string; createdAt?: Date | undefined }>;
+
 /** The calls the poller makes on a registry client. */
 export interface RegistryClient {
-  listTags(
-    repository: string,
-    options: { signal: AbortSignal },
-  ): Promise<ReadonlyArray<{ name: string; createdAt?: Date | undefined }>>;
+  listTags(repository: string, options: { signal: AbortSignal }): Promise<ListedTags>;
   getDigest(repository: string, tag: string, options?: { signal?: AbortSignal }): Promise<string>;
 }
 
