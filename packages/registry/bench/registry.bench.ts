@@ -8,7 +8,7 @@
 import { execFile } from "node:child_process";
 import { existsSync } from "node:fs";
 import { mkdir, writeFile } from "node:fs/promises";
-import { cpus } from "node:os";
+import { cpus, loadavg } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
@@ -39,13 +39,24 @@ async function main(): Promise<void> {
   const server = await startRegistry();
   try {
     const repositories = await seed(server);
-    const berth = await berthLoop(server, repositories);
-    const skopeo = await skopeoLoop(server, repositories);
+    // Best of two runs each, because other processes share the two cores.
+    const berth = fastest(
+      await berthLoop(server, repositories),
+      await berthLoop(server, repositories),
+    );
+    const skopeo = fastest(
+      await skopeoLoop(server, repositories),
+      await skopeoLoop(server, repositories),
+    );
     const selection = selectionTimes();
     await report(berth, skopeo, selection);
   } finally {
     await server.stop();
   }
+}
+
+function fastest(a: LoopResult, b: LoopResult): LoopResult {
+  return a.wallMs <= b.wallMs ? a : b;
 }
 
 async function seed(server: TestRegistry): Promise<string[]> {
@@ -173,7 +184,7 @@ function syntheticTags(count: number) {
 }
 
 async function report(berth: LoopResult, skopeo: LoopResult, selection: Record<string, number>) {
-  const machine = `${cpus()[0]?.model ?? "unknown CPU"}, ${cpus().length} cores, Node ${process.version}`;
+  const machine = `${cpus()[0]?.model ?? "unknown CPU"}, ${cpus().length} cores, Node ${process.version}, load average ${loadavg()[0]?.toFixed(1)} at the end of the run`;
   const ratio = skopeo.wallMs / berth.wallMs;
   const perRepository = (value: number | undefined) =>
     ((value ?? 0) / berth.repositories).toFixed(2);
@@ -183,7 +194,7 @@ async function report(berth: LoopResult, skopeo: LoopResult, selection: Record<s
     `Machine: ${machine}. Registry: Debian docker-registry (distribution 2.8) on 127.0.0.1.`,
     "Script: `pnpm --filter @berth/registry bench` (packages/registry/bench/registry.bench.ts).",
     "",
-    `## List tags and resolve a digest, ${berth.repositories} repositories (${TAGS_PER_REPOSITORY} tags each), ${CONCURRENCY} at a time`,
+    `## List tags and resolve a digest, ${berth.repositories} repositories (${TAGS_PER_REPOSITORY} tags each), ${CONCURRENCY} at a time, best of two runs`,
     "",
     "| client | wall ms | ms per repository | requests per repository | connections per repository |",
     "|---|---|---|---|---|",
