@@ -84,6 +84,20 @@ export function registryApiHost(registry: string): string {
   return DOCKER_HUB_ALIASES.has(registry.toLowerCase()) ? DOCKER_HUB_API_HOST : registry;
 }
 
+/**
+ * Returns the keys a credential for `registry` may be stored under, most specific first.
+ * `docker login` writes Docker Hub credentials under `https://index.docker.io/v1/`, and
+ * people also write `index.docker.io`, `docker.io` or `registry-1.docker.io`, so a lookup
+ * for Docker Hub tries all four.
+ */
+export function registryAuthKeys(registry: string): string[] {
+  const host = registry.toLowerCase();
+  if (!DOCKER_HUB_ALIASES.has(host)) {
+    return [host];
+  }
+  return ["https://index.docker.io/v1/", "index.docker.io", DOCKER_HUB, DOCKER_HUB_API_HOST];
+}
+
 function splitDigest(ref: string, input: string): { remainder: string; digest?: string } {
   const at = input.indexOf("@");
   if (at < 0) {

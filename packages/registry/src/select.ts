@@ -11,6 +11,7 @@ export {
   type ImageReference,
   parseImageReference,
   registryApiHost,
+  registryAuthKeys,
 } from "./reference.js";
 export { shortDigest } from "./selection/digest-watch.js";
 export {

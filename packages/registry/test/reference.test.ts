@@ -4,6 +4,7 @@ import {
   ImageReferenceError,
   parseImageReference,
   registryApiHost,
+  registryAuthKeys,
 } from "../src/select.js";
 
 const D = (hex: string) => `sha256:${hex.repeat(64)}`;
@@ -112,5 +113,23 @@ describe("registryApiHost", () => {
     ["127.0.0.1:5000", "127.0.0.1:5000"],
   ])("maps %s", (registry, host) => {
     expect(registryApiHost(registry)).toBe(host);
+  });
+});
+
+describe("registryAuthKeys", () => {
+  test.each(["docker.io", "index.docker.io", "registry-1.docker.io", "Docker.IO"])(
+    "tries every Docker Hub name for %s",
+    (registry) => {
+      expect(registryAuthKeys(registry)).toEqual([
+        "https://index.docker.io/v1/",
+        "index.docker.io",
+        "docker.io",
+        "registry-1.docker.io",
+      ]);
+    },
+  );
+
+  test("other registries use their host", () => {
+    expect(registryAuthKeys("Registry.Example.Test:5000")).toEqual(["registry.example.test:5000"]);
   });
 });
