@@ -210,6 +210,26 @@ describe("token auth details", () => {
     expect((server.token?.requestCount() ?? 0) - before).toBe(2);
   });
 
+  test("dockerhub client uses the token flow", async () => {
+    const { digest } = await pushTestImage({
+      registry: server.host,
+      repository: "library/nginx",
+      tag: "1.27",
+      ...credentials,
+    });
+    const registry = createRegistry({
+      type: "dockerhub",
+      url: server.url,
+      username: credentials.username,
+      token: credentials.password,
+    });
+
+    const resolved = await registry.getDigest("nginx", "1.27");
+    await registry.close();
+
+    expect(resolved).toBe(digest);
+  });
+
   test("anonymous client is unauthorized", async () => {
     const registry = createRegistry({ type: "oci", url: server.url });
 
@@ -363,6 +383,18 @@ describe("gitea with a bad token", () => {
 
     expect(isRegistryError(error, "unauthorized")).toBe(true);
     expect((error as Error).message).not.toContain("bad");
+  });
+
+  test("sign-in required rejects anonymous pulls", async () => {
+    const closed = await startGiteaStandIn({ requireSignIn: true });
+    closed.addTag("acme/app", "1.0.0");
+    const registry = createRegistry({ type: "gitea", url: closed.url });
+
+    const error = await registry.listTags("acme/app").catch((caught: unknown) => caught);
+    await registry.close();
+    await closed.stop();
+
+    expect(isRegistryError(error, "unauthorized")).toBe(true);
   });
 
   test("one-part name is rejected", async () => {
