@@ -367,17 +367,37 @@ describe.each(ENGINES)("REST resources on $engine", ({ engine }) => {
     expect(doc.openapi).toBe("3.1.0");
     expect(doc.info.version).toBe("1.2.3");
     expect(Object.keys(doc.paths).sort()).toEqual([
+      "/audit",
+      "/auth/login",
+      "/auth/logout",
+      "/auth/me",
+      "/hooks/dockerhub/{secret}",
+      "/hooks/forgejo",
+      "/hooks/generic/{secret}",
+      "/hooks/gitea",
+      "/hooks/github",
       "/projects",
       "/projects/{id}",
       "/registries",
       "/registries/{id}",
       "/stages",
       "/stages/{id}",
+      "/tokens",
+      "/tokens/{id}",
+      "/users",
+      "/users/{id}",
+      "/webhooks",
+      "/webhooks/deliveries",
+      "/webhooks/{source}/secret",
     ]);
     expect(Object.keys(doc.paths["/stages"] ?? {}).sort()).toEqual(["get", "post"]);
     expect(Object.keys(doc.paths["/registries"]?.post?.responses ?? {})).toContain("422");
     expect(Object.keys(doc.components.schemas.Registry?.properties ?? {})).not.toContain("token");
     expect(Object.keys(doc.components.schemas.RegistryCreate?.properties ?? {})).toContain("token");
     expect(Object.keys(doc.components.schemas.StageCreate?.properties ?? {})).toContain("policy");
+    expect(JSON.stringify(doc.paths["/auth/login"])).toContain('"password"');
+    expect(Object.keys(doc.paths["/hooks/github"]?.post?.responses ?? {})).toEqual(
+      expect.arrayContaining(["200", "202", "401", "413"]),
+    );
   });
 });

@@ -4,7 +4,7 @@ import { z } from "zod";
 import { type RequireAuthDeps, requireAuth } from "./middleware.js";
 import type { AuthEnv } from "./principal.js";
 
-const auditQuery = z.object({
+export const auditQuery = z.object({
   limit: z.coerce.number().int().min(1).max(500).default(100),
   /** Id of the last entry of the previous page. */
   before: z.coerce.number().int().positive().optional(),

@@ -16,7 +16,7 @@ import type { AuthRoutesDeps } from "./types.js";
 /** Sessions last 7 days from login unless the caller sets another lifetime. */
 const DEFAULT_SESSION_TTL_SECONDS = 7 * 24 * 60 * 60;
 
-const loginSchema = z.object({
+export const loginSchema = z.object({
   username: z.string().min(1).max(200),
   password: z.string().min(1).max(1024),
 });

@@ -22,7 +22,7 @@ export const TOKEN_PREFIX = "berth_";
 /** Characters of the token kept for display: the fixed prefix plus six random ones. */
 const DISPLAY_PREFIX_LENGTH = TOKEN_PREFIX.length + 6;
 
-const createTokenSchema = z.object({
+export const createTokenSchema = z.object({
   name: z.string().trim().min(1).max(100),
   scope: z.enum(TOKEN_SCOPES),
   /** Days until the token expires; without it the token lasts until revoked. */

@@ -10,7 +10,7 @@ import { requireAuth } from "./middleware.js";
 import type { AuthEnv } from "./principal.js";
 import type { AuthRoutesDeps } from "./types.js";
 
-const createUserSchema = z.object({
+export const createUserSchema = z.object({
   username: z
     .string()
     .regex(/^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$/, "use 1-64 letters, digits, '.', '_', '@' or '-'"),

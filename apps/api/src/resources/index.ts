@@ -1,5 +1,6 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
 import type { AuthEnv } from "../auth/principal.js";
+import { documentPlainRoutes } from "./documented-routes.js";
 import { registerProjectRoutes } from "./projects.js";
 import { registerRegistryRoutes } from "./registries.js";
 import { registerStageRoutes } from "./stages.js";
@@ -25,6 +26,7 @@ export function resourceRoutes(deps: ResourceDeps): OpenAPIHono<AuthEnv> {
   registerProjectRoutes(app, deps);
   registerStageRoutes(app, deps);
 
+  documentPlainRoutes(app.openAPIRegistry);
   app.openAPIRegistry.registerComponent("securitySchemes", "token", {
     type: "http",
     scheme: "bearer",

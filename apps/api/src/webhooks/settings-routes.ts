@@ -24,7 +24,7 @@ export interface WebhookSettingsDeps extends RequireAuthDeps {
 /** Sources that sign the body with the secret; the others carry it in the URL. */
 const SIGNED_SOURCES: ReadonlySet<WebhookSource> = new Set(["gitea", "forgejo", "github"]);
 
-const deliveriesQuery = z.object({
+export const deliveriesQuery = z.object({
   result: z.enum(WEBHOOK_RESULTS).optional(),
   limit: z.coerce.number().int().min(1).max(500).default(50),
   before: z.coerce.date().optional(),
