@@ -1,0 +1,156 @@
+/**
+ * Typed calls for each API route the dashboard uses. Lists come back wrapped by name
+ * (`{ projects: [...] }`), single resources by their singular name; `unwrap` accepts both
+ * that and a bare value.
+ */
+import type {
+  ApiToken,
+  Deploy,
+  DeployStatus,
+  DeployTrigger,
+  ImageInspection,
+  Instance,
+  Project,
+  Registry,
+  RegistryTag,
+  Settings,
+  Stage,
+  User,
+  WebhookEndpoint,
+} from "../types.js";
+import { request, unwrap } from "./client.js";
+
+type Body = Record<string, unknown>;
+
+async function list<T>(path: string, key: string, query: Body = {}): Promise<T[]> {
+  const body = await request<unknown>("GET", path, { query: query as Record<string, string> });
+  return unwrap<T[]>(body, key) ?? [];
+}
+
+async function one<T>(method: string, path: string, key: string, body?: unknown): Promise<T> {
+  const response = await request<unknown>(method, path, body === undefined ? {} : { body });
+  return unwrap<T>(response, key);
+}
+
+export const auth = {
+  login: (username: string, password: string) =>
+    request<{ user: User; expiresAt: string }>("POST", "/auth/login", {
+      body: { username, password },
+    }),
+  logout: () => request<undefined>("POST", "/auth/logout"),
+  me: () => request<{ user: User }>("GET", "/auth/me"),
+};
+
+export const registries = {
+  list: () => list<Registry>("/registries", "registries"),
+  create: (body: Body) => one<Registry>("POST", "/registries", "registry", body),
+  update: (id: string, body: Body) => one<Registry>("PATCH", `/registries/${id}`, "registry", body),
+  remove: (id: string) => request<undefined>("DELETE", `/registries/${id}`),
+  /** The registry's answer to an access check, shown as it comes. */
+  test: (id: string) => request<unknown>("POST", `/registries/${id}/test`),
+  tags: (id: string, repository: string) =>
+    request<unknown>("GET", `/registries/${id}/tags`, { query: { repository } }).then((body) =>
+      normaliseTags(unwrap<unknown[]>(body, "tags") ?? []),
+    ),
+};
+
+/** Tags arrive as names or as objects with a name; both become `RegistryTag`s. */
+export function normaliseTags(tags: unknown[]): RegistryTag[] {
+  return tags.flatMap((tag): RegistryTag[] => {
+    if (typeof tag === "string") {
+      return [{ name: tag }];
+    }
+    if (typeof tag === "object" && tag !== null && typeof (tag as RegistryTag).name === "string") {
+      return [tag as RegistryTag];
+    }
+    return [];
+  });
+}
+
+export const projects = {
+  list: () => list<Project>("/projects", "projects"),
+  get: (id: string) => one<Project>("GET", `/projects/${id}`, "project"),
+  create: (body: Body) => one<Project>("POST", "/projects", "project", body),
+  update: (id: string, body: Body) => one<Project>("PATCH", `/projects/${id}`, "project", body),
+  remove: (id: string) => request<undefined>("DELETE", `/projects/${id}`),
+};
+
+export const stages = {
+  list: (projectId?: string) => list<Stage>("/stages", "stages", { projectId }),
+  get: (id: string) => one<Stage>("GET", `/stages/${id}`, "stage"),
+  create: (body: Body) => one<Stage>("POST", "/stages", "stage", body),
+  update: (id: string, body: Body) => one<Stage>("PATCH", `/stages/${id}`, "stage", body),
+  remove: (id: string) => request<undefined>("DELETE", `/stages/${id}`),
+};
+
+export interface DeployFilters {
+  projectId?: string | undefined;
+  stageId?: string | undefined;
+  status?: DeployStatus | "" | undefined;
+  trigger?: DeployTrigger | "" | undefined;
+  limit?: number | undefined;
+  before?: string | undefined;
+}
+
+/** Deploy actions; each answers with the deploy it changed or created. */
+export const DEPLOY_ACTIONS = [
+  "approve",
+  "reject",
+  "cancel",
+  "redeploy",
+  "rollback",
+  "promote",
+] as const;
+export type DeployAction = (typeof DEPLOY_ACTIONS)[number];
+
+export const deploys = {
+  list: (filters: DeployFilters = {}) => list<Deploy>("/deploys", "deploys", { ...filters }),
+  get: (id: string) => one<Deploy>("GET", `/deploys/${id}`, "deploy"),
+  create: (stageId: string, tag: string) =>
+    one<Deploy>("POST", "/deploys", "deploy", { stageId, tag }),
+  act: (id: string, action: DeployAction) =>
+    one<Deploy>("POST", `/deploys/${id}/${action}`, "deploy", {}),
+};
+
+export const INSTANCE_ACTIONS = ["start", "stop", "restart"] as const;
+export type InstanceAction = (typeof INSTANCE_ACTIONS)[number];
+
+export const instances = {
+  list: (stageId?: string) => list<Instance>("/instances", "instances", { stageId }),
+  act: (id: string, action: InstanceAction) =>
+    one<Instance>("POST", `/instances/${id}/${action}`, "instance", {}),
+  remove: (id: string) => request<undefined>("DELETE", `/instances/${id}`),
+};
+
+export const quickDeploy = {
+  inspect: (image: string) =>
+    one<ImageInspection>("POST", "/quick-deploy/inspect", "inspection", { image }),
+  deploy: (body: Body) =>
+    request<{ deploy: Deploy; project: Project; stage: Stage }>("POST", "/quick-deploy", {
+      body,
+    }),
+};
+
+export const settings = {
+  get: () => one<Settings>("GET", "/settings", "settings"),
+  update: (body: Body) => one<Settings>("PATCH", "/settings", "settings", body),
+  testProxyManager: () => request<unknown>("POST", "/settings/npm/test"),
+};
+
+export const webhooks = {
+  list: () => list<WebhookEndpoint>("/webhooks", "endpoints"),
+  regenerate: (source: string) =>
+    request<{ source: string; secret: string; path: string }>("POST", `/webhooks/${source}/secret`),
+};
+
+export const users = {
+  list: () => list<User>("/users", "users"),
+  create: (body: Body) => one<User>("POST", "/users", "user", body),
+  remove: (id: string) => request<undefined>("DELETE", `/users/${id}`),
+};
+
+export const tokens = {
+  list: () => list<ApiToken>("/tokens", "tokens"),
+  create: (body: Body) => request<{ token: ApiToken; secret: string }>("POST", "/tokens", { body }),
+  revoke: (id: string) => request<unknown>("DELETE", `/tokens/${id}`),
+};
