@@ -535,3 +535,23 @@ describe("limits", () => {
     expect(server.maxInFlight()).toBeLessThanOrEqual(2);
   });
 });
+
+describe("keep-alive", () => {
+  test("retries once when a reused connection was closed", async () => {
+    const served = new WeakSet<object>();
+    const { registry } = await setUp((request, response) => {
+      if (served.has(request.socket)) {
+        // The server dropped this idle connection: reset it instead of answering.
+        request.socket.destroy();
+        return;
+      }
+      served.add(request.socket);
+      response.writeHead(200, { "docker-content-digest": DIGEST, "content-length": "1234" });
+      response.end();
+    });
+
+    expect(await registry.getDigest("acme/app", "1")).toBe(DIGEST);
+    expect(await registry.getDigest("acme/app", "1")).toBe(DIGEST);
+    expect(registry.stats().connections).toBe(2);
+  });
+});

@@ -31,17 +31,13 @@ export function createNodeFetch(maxSockets: number): NodeFetch {
   const seen = new WeakSet<Socket>();
   let connections = 0;
 
-  const fetch = (input: string | URL | Request, init: RequestInit = {}): Promise<Response> => {
-    const url = new URL(input instanceof Request ? input.url : input.toString());
-    const method = (init.method ?? "GET").toUpperCase();
-    const headers = Object.fromEntries(new Headers(init.headers).entries());
+  const sendOnce = (url: URL, method: string, init: RequestInit): Promise<Response> => {
     const isHttps = url.protocol === "https:";
     const send = isHttps ? httpsRequest : httpRequest;
-
     return new Promise<Response>((resolve, reject) => {
       const request = send(url, {
         method,
-        headers,
+        headers: Object.fromEntries(new Headers(init.headers).entries()),
         agent: isHttps ? https : http,
         ...(init.signal ? { signal: init.signal } : {}),
       });
@@ -51,12 +47,34 @@ export function createNodeFetch(maxSockets: number): NodeFetch {
           connections += 1;
         }
       });
-      request.on("error", reject);
+      request.on("error", (error: NodeJS.ErrnoException) => {
+        reject(
+          request.reusedSocket && isStaleSocketError(error) ? new StaleSocketError(error) : error,
+        );
+      });
       request.on("response", (response) => {
         readResponse(response, method).then(resolve, reject);
       });
       request.end();
     });
+  };
+
+  const fetch = async (
+    input: string | URL | Request,
+    init: RequestInit = {},
+  ): Promise<Response> => {
+    const url = new URL(input instanceof Request ? input.url : input.toString());
+    const method = (init.method ?? "GET").toUpperCase();
+    try {
+      return await sendOnce(url, method, init);
+    } catch (error) {
+      // A server may close an idle keep-alive connection just as it is reused. GET and HEAD
+      // are safe to repeat, once, on a fresh connection (the pattern Node's docs give).
+      if (error instanceof StaleSocketError && (method === "GET" || method === "HEAD")) {
+        return await sendOnce(url, method, init);
+      }
+      throw error instanceof StaleSocketError ? error.cause : error;
+    }
   };
 
   return {
@@ -67,6 +85,17 @@ export function createNodeFetch(maxSockets: number): NodeFetch {
       https.destroy();
     },
   };
+}
+
+/** An error on a reused keep-alive connection that the server had already closed. */
+class StaleSocketError extends Error {
+  constructor(cause: Error) {
+    super(cause.message, { cause });
+  }
+}
+
+function isStaleSocketError(error: NodeJS.ErrnoException): boolean {
+  return error.code === "ECONNRESET" || error.code === "EPIPE";
 }
 
 async function readResponse(response: IncomingMessage, method: string): Promise<Response> {
