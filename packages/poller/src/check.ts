@@ -1,4 +1,4 @@
-import { type ClaimedStage, claimStages } from "@berth/store";
+import { type ClaimedStage, claimStages, findPolledStageIds } from "@berth/store";
 import type { CheckContext, CheckRun } from "./context.js";
 import { deferStages, failStages } from "./failure.js";
 import { forEachLimited } from "./limit.js";
@@ -52,7 +52,12 @@ export async function runCheck(
   );
   await storeQuietPolls(context, run);
 
-  const claimedIds = new Set(claimed.map((stage) => stage.stageId));
+  const unclaimed = unclaimedStages(request.stageIds ?? [], claimed);
+  const leased = new Set(await findPolledStageIds(context.db, unclaimed));
+  const missing = unclaimed.filter((id) => !leased.has(id));
+  if (missing.length > 0) {
+    context.logger.warn({ stages: missing }, "stages to check not found");
+  }
   return {
     trigger: request.trigger,
     startedAt,
@@ -62,8 +67,14 @@ export async function runCheck(
     candidates: run.candidates,
     errors: run.errors,
     deferred: run.deferred,
-    busy: (request.stageIds ?? []).filter((id) => !claimedIds.has(id)),
+    busy: unclaimed.filter((id) => leased.has(id)),
+    missing,
   };
+}
+
+function unclaimedStages(requested: readonly string[], claimed: readonly ClaimedStage[]) {
+  const claimedIds = new Set(claimed.map((stage) => stage.stageId));
+  return requested.filter((id) => !claimedIds.has(id));
 }
 
 /** Stages per statement when storing quiet polls, to keep statements to a modest size. */

@@ -43,6 +43,10 @@ export interface PollerOptions {
   rateLimitCapSeconds?: number;
   /** How often the schedule settings are re-read, so a change applies without restart; default 30. */
   settingsCheckSeconds?: number;
+  /** Wait before a webhook check tries again a stage another poller has leased; default 1. */
+  busyRetrySeconds?: number;
+  /** Retries of a webhook check for leased stages; default 5, 0 to report them at once. */
+  busyRetries?: number;
 }
 
 /** Options after validation, with the defaults filled in. */
@@ -57,6 +61,8 @@ export interface ResolvedOptions {
   owner: string;
   tuning: PollerTuning;
   settingsCheckMs: number;
+  busyRetryMs: number;
+  busyRetries: number;
 }
 
 const silentLogger: PollerLogger = {
@@ -106,6 +112,8 @@ export function resolveOptions(options: PollerOptions): ResolvedOptions {
       rateLimitCapMs: seconds(options, "rateLimitCapSeconds", 3600),
     },
     settingsCheckMs: seconds(options, "settingsCheckSeconds", 30),
+    busyRetryMs: seconds(options, "busyRetrySeconds", 1),
+    busyRetries: count(options, "busyRetries", 5, 0),
   };
 }
 
@@ -116,7 +124,8 @@ type SecondsOption =
   | "backoffCapSeconds"
   | "rateLimitFallbackSeconds"
   | "rateLimitCapSeconds"
-  | "settingsCheckSeconds";
+  | "settingsCheckSeconds"
+  | "busyRetrySeconds";
 
 function seconds(options: PollerOptions, name: SecondsOption, fallback: number): number {
   const value = options[name] ?? fallback;
@@ -126,10 +135,15 @@ function seconds(options: PollerOptions, name: SecondsOption, fallback: number):
   return value * 1000;
 }
 
-function count(options: PollerOptions, name: "imageConcurrency", fallback: number): number {
+function count(
+  options: PollerOptions,
+  name: "imageConcurrency" | "busyRetries",
+  fallback: number,
+  minimum = 1,
+): number {
   const value = options[name] ?? fallback;
-  if (!Number.isInteger(value) || value < 1 || value > 256) {
-    throw invalid(name, "must be a whole number from 1 to 256", value);
+  if (!Number.isInteger(value) || value < minimum || value > 256) {
+    throw invalid(name, `must be a whole number from ${minimum} to 256`, value);
   }
   return value;
 }

@@ -1,4 +1,5 @@
 import { type ClaimedStage, readPollSettings } from "@berth/store";
+import { checkRetryingBusy } from "./busy-retry.js";
 import { runCheck } from "./check.js";
 import type { CheckContext } from "./context.js";
 import { PollerError } from "./errors.js";
@@ -23,10 +24,9 @@ export interface Poller {
   /**
    * Checks the given stages now, as the webhook path does after a push: the same lease,
    * comparison and transaction as a poll, with the trigger recorded on the candidates.
-   * Stages leased to another poller are listed in the summary's `busy`.
-   *
-   * NOTE: a busy stage is polled by the lease owner. When the push landed after that poll
-   * listed its tags, the next cycle finds it, not this check.
+   * With the `webhook` trigger (the default), stages leased to another poller are checked
+   * again after `busyRetrySeconds`, up to `busyRetries` times; those still leased then are
+   * listed in the summary's `busy`, and the next cycle polls them.
    */
   checkStages(
     stageIds: readonly string[],
@@ -137,8 +137,17 @@ export function createPoller(options: PollerOptions): Poller {
         );
       }
       const nextDueAt = await scheduler.nextFireTime();
+      const check = (ids: readonly string[]) =>
+        runCheck(context(), { trigger, nextDueAt, stageIds: ids });
       const checked = await track(
-        runCheck(context(), { trigger, nextDueAt, stageIds: [...new Set(stageIds)] }),
+        trigger === "webhook"
+          ? checkRetryingBusy(check, [...new Set(stageIds)], {
+              retries: resolved.busyRetries,
+              waitMs: resolved.busyRetryMs,
+              clock: resolved.clock,
+              signal: abort.signal,
+            })
+          : check([...new Set(stageIds)]),
       );
       logSummary(resolved, checked, "stage check finished");
       return checked;
@@ -173,8 +182,8 @@ function logSummary(
   summary: CheckSummary,
   message: "poll cycle finished" | "stage check finished",
 ): void {
-  const { startedAt: _startedAt, busy, ...counts } = summary;
-  resolved.logger.info({ ...counts, busy: busy.length }, message);
+  const { startedAt: _startedAt, busy, missing, ...counts } = summary;
+  resolved.logger.info({ ...counts, busy: busy.length, missing: missing.length }, message);
 }
 
 /** Creates one client per registry and keeps it while the registry row is unchanged. */

@@ -66,11 +66,10 @@ export interface CheckSummary {
   errors: number;
   /** Stages left for later: their registry is paused after a 429, or the poller stopped. */
   deferred: number;
-  /**
-   * Requested stages that were not claimed, because another poller has their lease or they
-   * no longer exist (webhook checks and manual polls only).
-   */
+  /** Requested stages another poller has a lease on (stage checks and manual polls only). */
   busy: string[];
+  /** Requested stages that do not exist (stage checks and manual polls only). */
+  missing: string[];
 }
 
 /** Running totals since the poller was created, for the metrics endpoint. */

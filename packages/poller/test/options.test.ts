@@ -84,3 +84,10 @@ test("checkStages rejects an unknown trigger", async () => {
     'checkStages: trigger must be "webhook" or "poll", got "cron"',
   );
 });
+
+test("busyRetries accepts zero and rejects negatives", () => {
+  expect(() => createPoller({ db, busyRetries: 0 })).not.toThrow();
+  expect(() => createPoller({ db, busyRetries: -1 })).toThrow(
+    "createPoller: option busyRetries must be a whole number from 0 to 256, got -1",
+  );
+});

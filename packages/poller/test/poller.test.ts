@@ -1,5 +1,11 @@
 import { createRegistry } from "@berth/registry";
-import { claimStages, type DatabaseHandle, deploys, registries } from "@berth/store";
+import {
+  claimStages,
+  type DatabaseHandle,
+  deploys,
+  registries,
+  releasePollLeases,
+} from "@berth/store";
 import { openTestDatabase, testEngines } from "@berth/store/testing";
 import { pushTestImage, startRegistry, type TestRegistry } from "@berth/testing";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
@@ -156,6 +162,79 @@ describe(`poller against the local registry on ${engine}`, () => {
     expect(rows).toHaveLength(1);
     expect(rows[0]?.trigger).toBe("webhook");
     expect(candidates.map((candidate) => candidate.trigger)).toEqual(["webhook"]);
+  });
+
+  test("webhook check retries a leased stage", async () => {
+    await push("acme/leased", "v1.0.0");
+    const stageId = await seedStage(handle.db, { registryId, repository: "acme/leased" });
+    const { poller } = newPoller();
+    await poller.pollNow(stageId);
+    await push("acme/leased", "v1.0.1");
+    await claimStages(handle.db, {
+      owner: "cycle-elsewhere",
+      now: clock.now(),
+      leaseSeconds: 60,
+      stageIds: [stageId],
+    });
+
+    const check = poller.checkStages([stageId], { trigger: "webhook" });
+    await expect.poll(() => clock.pending()).toBe(1);
+    await releasePollLeases(handle.db, { stageIds: [stageId], owner: "cycle-elsewhere" });
+    clock.advanceBy(1000);
+    const summary = await check;
+
+    expect(summary).toMatchObject({ candidates: 1, busy: [], missing: [] });
+    expect(await deploysOf(stageId)).toHaveLength(1);
+  });
+
+  test("webhook check reports a stage still leased", async () => {
+    await push("acme/held", "v1.0.0");
+    const stageId = await seedStage(handle.db, { registryId, repository: "acme/held" });
+    await claimStages(handle.db, {
+      owner: "stuck",
+      now: clock.now(),
+      leaseSeconds: 600,
+      stageIds: [stageId],
+    });
+    const poller = createPoller({ db: handle.db, clock, busyRetries: 2 });
+
+    const check = poller.checkStages([stageId]);
+    for (let retry = 0; retry < 2; retry += 1) {
+      await expect.poll(() => clock.pending()).toBe(1);
+      clock.advanceBy(1000);
+    }
+    const summary = await check;
+
+    expect(summary).toMatchObject({ stages: 0, busy: [stageId], missing: [] });
+    expect(clock.pending()).toBe(0);
+  });
+
+  test("stop ends a webhook check waiting on a lease", async () => {
+    await push("acme/waiting", "v1.0.0");
+    const stageId = await seedStage(handle.db, { registryId, repository: "acme/waiting" });
+    await claimStages(handle.db, {
+      owner: "stuck",
+      now: clock.now(),
+      leaseSeconds: 600,
+      stageIds: [stageId],
+    });
+    const { poller } = newPoller();
+
+    const check = poller.checkStages([stageId]);
+    await expect.poll(() => clock.pending()).toBe(1);
+    await poller.stop();
+
+    expect(await check).toMatchObject({ busy: [stageId] });
+    expect(clock.pending()).toBe(0);
+  });
+
+  test("check of an unknown stage reports it missing", async () => {
+    const unknown = "00000000-0000-4000-8000-000000000000";
+    const { poller } = newPoller();
+
+    const summary = await poller.checkStages([unknown]);
+
+    expect(summary).toMatchObject({ stages: 0, busy: [], missing: [unknown] });
   });
 
   test("each image is listed once per cycle", async () => {

@@ -82,6 +82,7 @@ export {
   type ClaimedStage,
   type ClaimOptions,
   claimStages,
+  findPolledStageIds,
   type PollFailure,
   type PollSettings,
   type PollSuccess,
@@ -116,6 +117,7 @@ export {
   type RegistryPatch,
   updateRegistry,
 } from "./queries/registries.js";
+export { reencryptSecrets } from "./queries/rotate-secrets.js";
 export {
   createSession,
   deleteExpiredSessions,

@@ -325,3 +325,18 @@ export async function recordFirstPolls(
     .returning({ stageId: pollState.stageId });
   return rows.map((row) => row.stageId);
 }
+
+/** Returns which of `stageIds` have a poll state row, which every existing stage has once claimed. */
+export async function findPolledStageIds(
+  db: Executor,
+  stageIds: readonly string[],
+): Promise<string[]> {
+  if (stageIds.length === 0) {
+    return [];
+  }
+  const rows = await db
+    .select({ stageId: pollState.stageId })
+    .from(pollState)
+    .where(inArray(pollState.stageId, [...stageIds]));
+  return rows.map((row) => row.stageId);
+}
