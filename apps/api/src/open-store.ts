@@ -5,6 +5,7 @@ import {
   openDatabase,
   parseKeyring,
   readOrCreateKeyFile,
+  reencryptSecrets,
   type Secrets,
   verifySecretKey,
 } from "@berth/store";
@@ -61,11 +62,23 @@ export async function openStore(config: Config, logger: Logger): Promise<Store> 
 
     const secrets = createSecrets(config.secretKeys ?? (await keyFromFile(paths.keyFile, logger)));
     await verifySecretKey(database.db, secrets, database.location);
+    if (config.secretKeys && config.secretKeys.length > 1) {
+      await finishRotation(database, secrets, logger);
+    }
     return { database, secrets, created, close };
   } catch (error) {
     await close();
     throw error;
   }
+}
+
+/** Re-encrypts secrets under the newest key while BERTH_SECRET_KEY lists several versions. */
+async function finishRotation(database: DatabaseHandle, secrets: Secrets, logger: Logger) {
+  const rewritten = await reencryptSecrets(database.db, secrets);
+  logger.info(
+    { rewritten },
+    "every stored secret is encrypted with the newest key: older key versions can be removed from BERTH_SECRET_KEY",
+  );
 }
 
 async function keyFromFile(file: string, logger: Logger) {

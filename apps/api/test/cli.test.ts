@@ -1,4 +1,4 @@
-import { mkdtemp, rm, stat, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -23,7 +23,9 @@ afterAll(async () => {
   await rm(folder, { recursive: true, force: true });
 });
 
-describe("berth on the embedded database", () => {
+// Each test starts one or two processes that open PGlite, which takes 5 to 15 s on a busy
+// 2-core machine.
+describe("berth on the embedded database", { timeout: 120_000 }, () => {
   const dataDir = () => path.join(folder, "data");
 
   test("first start imports the seed file and generates a key", async () => {
@@ -135,6 +137,31 @@ describe("berth on the embedded database", () => {
   });
 });
 
+describe("berth key rotation", { timeout: 120_000 }, () => {
+  test("moves secrets to the new key", async () => {
+    const dataDir = path.join(folder, "data");
+    const oldKey = (await readFile(path.join(dataDir, "secret.key"), "utf8")).trim();
+    const newKey = Buffer.alloc(32, 5).toString("base64");
+
+    const rotating = await runBerth(["migrate"], {
+      BERTH_DATA_DIR: dataDir,
+      BERTH_SECRET_KEY: `v2:${newKey},v1:${oldKey}`,
+      BERTH_LOG_LEVEL: "debug",
+    });
+    const afterwards = await runBerth(["export"], {
+      BERTH_DATA_DIR: dataDir,
+      BERTH_SECRET_KEY: `v2:${newKey}`,
+    });
+
+    expect(rotating.code).toBe(0);
+    // The registry token, two secret stage variables, the NPM password, a webhook secret
+    // and the key check value.
+    expect(rotating.stderr).toContain('"rewritten":6');
+    expect(afterwards.code).toBe(0);
+    expect(afterwards.stdout).toContain("slug: shop");
+  });
+});
+
 describe("berth on a Postgres server", () => {
   test("unreachable DATABASE_URL prints one line and exits non-zero", async () => {
     const result = await runBerth(["serve"], {
@@ -150,9 +177,10 @@ describe("berth on a Postgres server", () => {
     expect(result.stderr).not.toContain("pw-s3cret");
   });
 
-  const serverUrl = testServerUrl();
-  test.runIf(serverUrl)("serves health on the server", async () => {
-    const database = await createTestDatabase(serverUrl!);
+  // Runs only where TEST_DATABASE_URL names a server, as in CI; no test is registered otherwise.
+  const servers = testServerUrl() ? [{ serverUrl: testServerUrl()! }] : [];
+  test.each(servers)("serves health on the server", async ({ serverUrl }) => {
+    const database = await createTestDatabase(serverUrl);
     try {
       const server = await serveBerth({
         DATABASE_URL: database.url,

@@ -25,6 +25,8 @@ export interface Secrets {
   encrypt(plain: string): string;
   /** Throws `SecretKeyError` when no key of the keyring opens the value. */
   decrypt(stored: string): string;
+  /** Checks whether a stored value is encrypted with the newest key version. */
+  isCurrent(stored: string): boolean;
 }
 
 export interface SecretKey {
@@ -117,6 +119,9 @@ export function createSecrets(keyring: readonly SecretKey[]): Secrets {
         );
       }
       return open(key, Buffer.from(match[2] ?? "", "base64"), version);
+    },
+    isCurrent(stored) {
+      return stored.startsWith(`v${newest.version}:`);
     },
   };
 }

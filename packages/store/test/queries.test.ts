@@ -19,6 +19,7 @@ import {
   listRegistries,
   listStages,
   parseKeyring,
+  reencryptSecrets,
   registries,
   SecretKeyError,
   StoreError,
@@ -288,5 +289,58 @@ describe.each(testEngines())("queries on $engine", ({ engine }) => {
     expect((error as Error).message).toBe(
       "BERTH_SECRET_KEY does not match the data in the test database: start Berth with the key this database was created with",
     );
+  });
+});
+
+describe.each(testEngines())("key rotation on $engine", ({ engine }) => {
+  test("re-encrypts every secret under the new key", async () => {
+    const handle = await openTestDatabase(engine);
+    handles.push(handle);
+    const oldKey = generateSecretKey();
+    const newKey = generateSecretKey();
+    const before = createSecrets(parseKeyring(oldKey));
+    await verifySecretKey(handle.db, before, "the test database");
+    const registry = await createRegistry(handle.db, before, {
+      name: "rotated",
+      type: "oci",
+      url: "http://127.0.0.1:5000",
+      token: "registry-token",
+    });
+    const project = await createProject(handle.db, {
+      slug: "rotated",
+      name: "Rotated",
+      registryId: registry.id,
+      repository: "acme/rotated",
+    });
+    const stage = await createStage(handle.db, before, {
+      projectId: project.id,
+      name: "dev",
+      policy: { kind: "newest" },
+      env: [{ key: "PASSWORD", value: "env-secret", secret: true }],
+    });
+    await updateSettings(handle.db, before, {
+      npmPassword: "npm-pass",
+      webhookSecrets: { github: "hook-secret" },
+    });
+
+    const during = createSecrets(parseKeyring(`v2:${newKey},v1:${oldKey}`));
+    const rewritten = await reencryptSecrets(handle.db, during);
+    const again = await reencryptSecrets(handle.db, during);
+    const after = createSecrets(parseKeyring(`v2:${newKey}`));
+
+    expect(rewritten).toBe(5);
+    expect(again).toBe(0);
+    await verifySecretKey(handle.db, after, "the test database");
+    expect((await getRegistryCredentials(handle.db, after, registry.id)).token).toBe(
+      "registry-token",
+    );
+    expect(await getStageEnvForDeploy(handle.db, after, stage.id)).toEqual({
+      PASSWORD: "env-secret",
+    });
+    expect(await getSettingsSecrets(handle.db, after)).toEqual({
+      npmPassword: "npm-pass",
+      notificationSecret: null,
+      webhookSecrets: { github: "hook-secret" },
+    });
   });
 });
