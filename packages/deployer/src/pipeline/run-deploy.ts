@@ -15,7 +15,7 @@ import {
   updateInstance,
 } from "@berth/store";
 import type { Logger } from "pino";
-import type { DockerClient } from "../docker/types.js";
+import type { DockerClient, ImageHealthcheck } from "../docker/types.js";
 import { DeployError, type DeployStep, DockerError, messageOf } from "../errors.js";
 import type { ProxyManagerClient } from "../proxy/client.js";
 import { buildContainerSpec } from "./container-spec.js";
@@ -111,6 +111,15 @@ export async function runDeploy(deps: PipelineDeps, deploy: Deploy): Promise<Dep
   }
 }
 
+/** One deploy's state shared by its steps. */
+interface Run {
+  deps: PipelineDeps;
+  context: DeployContext;
+  created: CreatedResources;
+  log: DeployLog;
+  enter: (step: DeployStep) => Promise<void>;
+}
+
 async function runSteps(
   deps: PipelineDeps,
   context: DeployContext,
@@ -118,9 +127,37 @@ async function runSteps(
   log: DeployLog,
   enter: (step: DeployStep) => Promise<void>,
 ): Promise<void> {
-  const { deploy, stage, project, registry } = context;
+  const run: Run = { deps, context, created, log, enter };
+  const pulled = await pinAndPull(run);
+  const instance = await createInstance(run, pulled);
+  const upstream = await startInstance(run, instance);
+
+  await enter("health");
+  await timed(deps, "health", () =>
+    waitUntilHealthy(deps, context, instance.containerId, pulled.healthcheck, upstream),
+  );
+  await updateInstance(deps.db, instance.id, { status: "running", health: "healthy" });
+  await log("info", "health", "health gate passed");
+
+  await enter("proxy");
+  await switchProxyHost(deps, context, instance.id, upstream, created, log);
+
+  await enter("retire");
+  await retireInstances(deps, context, instance.id, log);
+}
+
+interface PulledImage {
+  /** `registry/repository@sha256:…` */
+  image: string;
+  digest: string;
+  healthcheck: ImageHealthcheck | null;
+  exposedPort: number | undefined;
+}
+
+/** Resolves the tag to a digest when the deploy has none, then pulls by digest. */
+async function pinAndPull({ deps, context, log, enter }: Run): Promise<PulledImage> {
+  const { deploy, project, registry } = context;
   const repository = engineRepository(registry, project.repository);
-  const auth = registryAuth(deps, context);
 
   await enter("resolve");
   let digest = deploy.digest;
@@ -133,12 +170,32 @@ async function runSteps(
   await log("info", "resolve", `${repository}:${deploy.tag} pinned to ${digest}`);
 
   await enter("pull");
+  const auth = registryAuth(deps, context);
   await wrap("pull", () => timed(deps, "engine", () => deps.docker.pull(repository, digest, auth)));
   const image = `${repository}@${digest}`;
-  const imageInfo = await timed(deps, "engine", () => deps.docker.inspectImage(image));
+  const info = await timed(deps, "engine", () => deps.docker.inspectImage(image));
   await log("info", "pull", `pulled ${image}`);
+  return {
+    image,
+    digest,
+    healthcheck: info?.healthcheck ?? null,
+    exposedPort: portOf(info?.exposedPorts[0]),
+  };
+}
 
-  await enter("create");
+interface CreatedInstance {
+  id: string;
+  name: string;
+  containerId: string;
+  containerPort: number | undefined;
+}
+
+/** Records the instance, then creates its container under the deploy's name. */
+async function createInstance(run: Run, pulled: PulledImage): Promise<CreatedInstance> {
+  const { deps, context, created, log } = run;
+  const { deploy, stage, project } = context;
+
+  await run.enter("create");
   const name = containerName({
     project: project.slug,
     stage: stage.name,
@@ -151,54 +208,50 @@ async function runSteps(
     deployId: deploy.id,
     containerName: name,
     tag: deploy.tag,
-    digest,
+    digest: pulled.digest,
     status: "starting",
   });
   created.instanceId = instance.id;
-  const containerPort = stage.containerPort ?? portOf(imageInfo?.exposedPorts[0]) ?? undefined;
+
+  const containerPort = stage.containerPort ?? pulled.exposedPort;
   const spec = buildContainerSpec({
     context,
     name,
-    image,
+    image: pulled.image,
     instanceId: instance.id,
     containerPort,
     decryptSecret: deps.decryptSecret,
   });
-  if (spec.network) {
-    await wrap("create", () => deps.docker.ensureNetwork(spec.network?.name ?? ""));
+  const network = spec.network?.name;
+  if (network) {
+    await wrap("create", () => deps.docker.ensureNetwork(network));
   }
-  created.containerId = await wrap("create", () =>
+  const containerId = await wrap("create", () =>
     timed(deps, "engine", () => deps.docker.createContainer(spec)),
   );
-  await updateInstance(deps.db, instance.id, { containerId: created.containerId });
+  created.containerId = containerId;
+  await updateInstance(deps.db, instance.id, { containerId });
   await log("info", "create", `created container ${name}`);
+  return { id: instance.id, name, containerId, containerPort };
+}
 
+/** Starts the container and finds where Berth and the proxy reach it. */
+async function startInstance(
+  { deps, context, log, enter }: Run,
+  instance: CreatedInstance,
+): Promise<Upstream | undefined> {
   await enter("start");
-  const containerId = created.containerId;
-  await wrap("start", () => timed(deps, "engine", () => deps.docker.startContainer(containerId)));
-  const upstream = await upstreamOf(deps, context, containerId, name, containerPort);
+  await wrap("start", () =>
+    timed(deps, "engine", () => deps.docker.startContainer(instance.containerId)),
+  );
+  const upstream = await upstreamOf(deps, context, instance);
   await updateInstance(deps.db, instance.id, {
     upstreamHost: upstream?.host ?? null,
     upstreamPort: upstream?.port ?? null,
   });
-  await log(
-    "info",
-    "start",
-    upstream ? `started, reachable at ${upstream.host}:${upstream.port}` : "started",
-  );
-
-  await enter("health");
-  await timed(deps, "health", () =>
-    waitUntilHealthy(deps, context, containerId, imageInfo?.healthcheck ?? null, upstream),
-  );
-  await updateInstance(deps.db, instance.id, { status: "running", health: "healthy" });
-  await log("info", "health", "health gate passed");
-
-  await enter("proxy");
-  await switchProxyHost(deps, context, instance.id, upstream, created, log);
-
-  await enter("retire");
-  await retireInstances(deps, context, instance.id, log);
+  const where = upstream ? `, reachable at ${upstream.host}:${upstream.port}` : "";
+  await log("info", "start", `started${where}`);
+  return upstream;
 }
 
 /** Removes a container with our name only when this deploy created it, else fails the step. */
@@ -217,25 +270,31 @@ async function ensureNameFree(deps: PipelineDeps, name: string, deployId: string
   );
 }
 
+interface Upstream {
+  host: string;
+  port: number;
+}
+
 async function upstreamOf(
   deps: PipelineDeps,
   context: DeployContext,
-  containerId: string,
-  name: string,
-  containerPort: number | undefined,
-): Promise<{ host: string; port: number } | undefined> {
-  if (!containerPort) {
+  instance: CreatedInstance,
+): Promise<Upstream | undefined> {
+  const port = instance.containerPort;
+  if (!port) {
     return undefined;
   }
   if (context.settings.reachMode === "network") {
-    return { host: name, port: containerPort };
+    return { host: instance.name, port };
   }
-  const state = await timed(deps, "engine", () => deps.docker.inspectContainer(containerId));
-  const published = state?.ports[`${containerPort}/tcp`];
+  const state = await timed(deps, "engine", () =>
+    deps.docker.inspectContainer(instance.containerId),
+  );
+  const published = state?.ports[`${port}/tcp`];
   if (!published?.hostPort) {
     throw new DeployError(
       "start",
-      `the engine published no host port for ${containerPort}/tcp: check that the container started`,
+      `the engine published no host port for ${port}/tcp: check that the container started`,
     );
   }
   return { host: context.settings.hostAddress, port: published.hostPort };
