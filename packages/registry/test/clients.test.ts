@@ -408,3 +408,53 @@ describe("gitea with a bad token", () => {
     );
   });
 });
+
+describe("newest policy on docker-registry", () => {
+  let server: TestRegistry;
+  beforeAll(async () => {
+    server = await startRegistry();
+    const push = (tag: string, created: string, format: "oci" | "index" = "oci") =>
+      pushTestImage({ registry: server.host, repository: "acme/built", tag, created, format });
+    await push("build-a", "2026-03-01T00:00:00Z");
+    await push("build-b", "2026-02-01T00:00:00Z");
+    await push("build-c", "2026-04-01T00:00:00Z", "index");
+  });
+  afterAll(async () => {
+    await server?.stop();
+  });
+
+  test("reads creation times from image configs", async () => {
+    const registry = createRegistry({ type: "oci", url: server.url });
+
+    const selection = await registry.getLatestTag("acme/built", { policy: { kind: "newest" } });
+    await registry.close();
+
+    expect(selection.selected).toBe("build-c");
+  });
+
+  test("reads only tags that pass the filter", async () => {
+    const registry = createRegistry({ type: "oci", url: server.url });
+
+    const selection = await registry.getLatestTag("acme/built", {
+      include: "build-[ab]",
+      policy: { kind: "newest" },
+      current: "build-b",
+    });
+    const requests = registry.stats().requests;
+    await registry.close();
+
+    expect(selection.selected).toBe("build-a");
+    // One tag list, two tags with a manifest and a config each, one HEAD for the digest.
+    expect(requests).toBe(6);
+  });
+
+  test("docker hub client spends no pulls on it", async () => {
+    const registry = createRegistry({ type: "dockerhub", url: server.url });
+
+    const selection = await registry.getLatestTag("acme/built", { policy: { kind: "newest" } });
+    await registry.close();
+
+    expect(selection.selected).toBeNull();
+    expect(selection.reason).toBe("no tag matching any tag qualifies: 3 no creation time");
+  });
+});

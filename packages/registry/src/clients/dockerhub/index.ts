@@ -10,7 +10,13 @@ export const DOCKER_HUB_URL = "https://registry-1.docker.io";
  * challenge (auth.docker.io), and the pull allowance headers are exposed by `rateLimit()`.
  */
 export function createDockerHubRegistry(options: ClientDefaults): OciRegistry {
-  return new OciRegistry({ ...options, type: "dockerhub", repositoryName: dockerHubRepository });
+  return new OciRegistry({
+    ...options,
+    type: "dockerhub",
+    repositoryName: dockerHubRepository,
+    // Every manifest GET counts against the pull allowance; HEAD does not.
+    readsCreatedAt: false,
+  });
 }
 
 export function dockerHubRepository(repository: string): string {

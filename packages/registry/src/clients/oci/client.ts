@@ -14,7 +14,9 @@ import type {
   RequestOptions,
 } from "../../registry.js";
 import type { TagSelection } from "../../selection/select-tag.js";
+import { createTagFilter } from "../../tag-filter.js";
 import { selectWithDigests } from "../select-latest.js";
+import { readCreatedAt } from "./created.js";
 
 /**
  * Every manifest media type, so the registry returns what the tag points to and the digest
@@ -27,6 +29,9 @@ export const MANIFEST_ACCEPT = [
   "application/vnd.docker.distribution.manifest.list.v2+json",
   "application/vnd.docker.distribution.manifest.v2+json",
 ].join(", ");
+
+/** Tags whose creation time the newest policy reads from image configs, at most. */
+const MAX_CREATED_LOOKUPS = 200;
 
 const DIGEST = /^[a-z0-9]+(?:[+._-][a-z0-9]+)*:[a-zA-Z0-9=_-]+$/;
 
@@ -44,6 +49,11 @@ export interface OciClientOptions extends Credentials {
   userAgent: string;
   /** Maps a repository to the registry's spelling (`library/`, lower case). */
   repositoryName?: (repository: string) => string;
+  /**
+   * Whether the newest policy may read creation times from image configs (default true).
+   * Docker Hub counts each manifest GET as a pull, so its client turns this off.
+   */
+  readsCreatedAt?: boolean;
   /** A transport to share with another client of the same registry (Gitea's REST client). */
   transport?: HttpTransport;
 }
@@ -144,10 +154,54 @@ export class OciRegistry implements Registry {
   }
 
   async getLatestTag(repository: string, options: LatestTagOptions): Promise<TagSelection> {
-    // NOTE: the OCI tag list has no creation times, so the newest policy selects nothing here.
-    // Reading each tag's config blob would give them at two requests per tag.
     const tags = await this.listTags(repository, options);
-    return await selectWithDigests(this, repository, tags, options);
+    const dated =
+      options.policy.kind === "newest" && this.#options.readsCreatedAt !== false
+        ? await this.#addCreatedAt(repository, tags, options)
+        : tags;
+    return await selectWithDigests(this, repository, dated, options);
+  }
+
+  /**
+   * Reads creation times from image configs, because the OCI tag list has none. Only tags
+   * that pass the filter are read, at most `MAX_CREATED_LOOKUPS` of them.
+   */
+  async #addCreatedAt(
+    repository: string,
+    tags: RegistryTag[],
+    options: LatestTagOptions,
+  ): Promise<RegistryTag[]> {
+    const name = this.#name(repository);
+    const filter = options.filter ?? createTagFilter(options);
+    // NOTE: past this many matching tags the rest stay undated and the newest policy skips
+    // them; a registry that lists creation times (Gitea) has no such limit.
+    const wanted = new Set(
+      tags
+        .filter((tag) => tag.createdAt === undefined && filter.matches(tag.name))
+        .slice(0, MAX_CREATED_LOOKUPS)
+        .map((tag) => tag.name),
+    );
+    const get = (path: string, accept: string) =>
+      this.#auth.send(
+        {
+          url: `${this.url}/v2/${name}/${path}`,
+          headers: { accept },
+          signal: options.signal,
+          repository: name,
+        },
+        pullScope(name),
+      );
+
+    return await Promise.all(
+      tags.map(async (tag) => {
+        if (!wanted.has(tag.name)) {
+          return tag;
+        }
+        const context = this.#context(name, `read the creation time of ${name}:${tag.name}`);
+        const createdAt = await readCreatedAt(get, tag.name, MANIFEST_ACCEPT, context);
+        return createdAt ? { ...tag, createdAt } : tag;
+      }),
+    );
   }
 
   async checkAccess(options: RequestOptions = {}): Promise<AccessCheck> {
