@@ -24,7 +24,7 @@ export interface TagFilter {
    * wildcard group or the tag does not match.
    */
   wildcardText(tag: string): string | undefined;
-  /** A short description for reasons: `matching v*` or `matching any tag`. */
+  /** A phrase for reasons, ` matching v*` (with its leading space), or `""` when every tag matches. */
   describe(): string;
 }
 
@@ -91,7 +91,7 @@ export function createTagFilter(options: TagFilterOptions = {}): TagFilter {
       return undefined;
     },
     describe() {
-      return include.length === 0 ? "matching any tag" : `matching ${include.join(" or ")}`;
+      return include.length === 0 ? "" : ` matching ${include.join(" or ")}`;
     },
   };
 }

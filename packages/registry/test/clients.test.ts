@@ -455,6 +455,6 @@ describe("newest policy on docker-registry", () => {
     await registry.close();
 
     expect(selection.selected).toBeNull();
-    expect(selection.reason).toBe("no tag matching any tag qualifies: 3 no creation time");
+    expect(selection.reason).toBe("no tag qualifies: no creation time (3)");
   });
 });

@@ -142,7 +142,7 @@ describe("semver variants", () => {
     });
 
     expect(result.selected).toBeNull();
-    expect(result.reason).toBe("2 is already the highest version matching any tag");
+    expect(result.reason).toBe("2 is already the highest version");
   });
 
   test("major tag moves to next major", () => {
@@ -192,7 +192,7 @@ describe("semver ordering", () => {
     });
 
     expect(result.selected).toBeNull();
-    expect(result.reason).toBe("1.5.0 is already the highest version matching any tag");
+    expect(result.reason).toBe("1.5.0 is already the highest version");
   });
 
   test("keeps the tag as written", () => {
@@ -207,9 +207,7 @@ describe("semver ordering", () => {
     });
 
     expect(result.selected).toBe("1.3.5");
-    expect(result.reason).toBe(
-      "1.3.5 is the highest version matching any tag; 2.0.0 skipped: outside ^1.2",
-    );
+    expect(result.reason).toBe("1.3.5 is the highest version; 2.0.0 skipped: outside ^1.2");
   });
 
   test("range with x wildcard", () => {
@@ -297,7 +295,7 @@ describe("alphabetical and newest", () => {
     const result = selectTag({ tags: ["a", "b"], policy: { kind: "newest" } });
 
     expect(result.selected).toBeNull();
-    expect(result.reason).toBe("no tag matching any tag qualifies: 2 no creation time");
+    expect(result.reason).toBe("no tag qualifies: no creation time (2)");
   });
 
   test("newest never moves to an older tag", () => {
@@ -416,6 +414,13 @@ describe("empty and unmatched input", () => {
 
     expect(result.selected).toBeNull();
     expect(result.reason).toBe("no tag matching v* among 2 tags");
+  });
+
+  test("only signature tags gives reason", () => {
+    const result = selectTag({ tags: ["sha256-abc.sig", "sha256-abc.att"], policy: semver });
+
+    expect(result.selected).toBeNull();
+    expect(result.reason).toBe("no tag other than signatures and attestations among 2 tags");
   });
 
   test("signature tags never qualify", () => {

@@ -60,9 +60,9 @@ describe("createTagFilter", () => {
 
   test("describe names the include patterns", () => {
     expect(createTagFilter({ include: ["v*", "release-*"] }).describe()).toBe(
-      "matching v* or release-*",
+      " matching v* or release-*",
     );
-    expect(createTagFilter({}).describe()).toBe("matching any tag");
+    expect(createTagFilter({}).describe()).toBe("");
   });
 
   test.each([

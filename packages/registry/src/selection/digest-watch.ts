@@ -28,7 +28,7 @@ export function selectByDigest(input: {
   if (!watched) {
     return {
       selected: null,
-      reason: `${watchedName} is not among the registry's tags ${filter.describe()}`,
+      reason: `${watchedName} is not among the registry's tags${filter.describe()}`,
       candidates: [],
     };
   }

@@ -67,7 +67,7 @@ export function selectTag(options: SelectTagOptions): TagSelection {
   if (matched.length === 0) {
     return {
       selected: null,
-      reason: `no tag ${filter.describe()} among ${countTags(tags.length)}`,
+      reason: `no tag${filter.describe() || " other than signatures and attestations"} among ${countTags(tags.length)}`,
       candidates: [],
     };
   }
@@ -132,7 +132,7 @@ function rankAndSelect<K>(ranker: Ranker<K>, context: RankerContext): TagSelecti
   if (!best) {
     return {
       selected: null,
-      reason: `no tag ${description} qualifies: ${summariseSkips(skipped)}`,
+      reason: `no tag${description} qualifies: ${summariseSkips(skipped)}`,
       candidates: ranked,
     };
   }
@@ -142,7 +142,7 @@ function rankAndSelect<K>(ranker: Ranker<K>, context: RankerContext): TagSelecti
   if (current && currentKey !== undefined && order(best, { tag: current, key: currentKey }) >= 0) {
     return {
       selected: null,
-      reason: `${current.name} is already the ${ranker.best} ${description}${skippedAbove}`,
+      reason: `${current.name} is already the ${ranker.best}${description}${skippedAbove}`,
       candidates: ranked,
     };
   }
@@ -154,7 +154,7 @@ function rankAndSelect<K>(ranker: Ranker<K>, context: RankerContext): TagSelecti
   return {
     selected: best.tag.name,
     ...(best.tag.digest ? { digest: best.tag.digest } : {}),
-    reason: `${best.tag.name} is the ${ranker.best} ${description}${skippedAbove}${unranked}`,
+    reason: `${best.tag.name} is the ${ranker.best}${description}${skippedAbove}${unranked}`,
     candidates: ranked,
   };
 }
@@ -177,7 +177,7 @@ function describeSkippedAbove<K>(ranker: Ranker<K>, skipped: Skipped<K>[], bestK
   return `${named.join("")}${more}`;
 }
 
-/** Counts skip reasons: `3 pre-release, 1 not a version`. */
+/** Counts skip reasons: `pre-release (3), not a version (1)`. */
 function summariseSkips<K>(skipped: Skipped<K>[]): string {
   const counts = new Map<string, number>();
   for (const entry of skipped) {
@@ -186,7 +186,7 @@ function summariseSkips<K>(skipped: Skipped<K>[]): string {
   return [...counts]
     .sort((a, b) => b[1] - a[1])
     .slice(0, 3)
-    .map(([reason, count]) => `${count} ${reason}`)
+    .map(([reason, count]) => `${reason} (${count})`)
     .join(", ");
 }
 

@@ -69,9 +69,7 @@ export function registryBehaviourSuite(target: () => SuiteTarget): void {
 
     expect(selection.selected).toBe("1.1.0");
     expect(selection.digest).toBe(expected);
-    expect(selection.reason).toBe(
-      "1.1.0 is the highest version matching any tag; 2.0.0-rc.1 skipped: pre-release",
-    );
+    expect(selection.reason).toBe("1.1.0 is the highest version; 2.0.0-rc.1 skipped: pre-release");
   });
 
   test("digest policy reports moved tag", async () => {
