@@ -166,7 +166,7 @@ async function writeResults(runs: {
   const markdown = [
     "# Poller: one poll cycle",
     "",
-    `Machine: ${machine}. Database: ${engine === "postgres" ? "Postgres server" : "embedded PGlite"}. Registry: Debian docker-registry on 127.0.0.1.`,
+    `Machine: ${machine}; 1-minute load average ${os.loadavg()[0]?.toFixed(1)} when the results were written. Database: ${engine === "postgres" ? "Postgres server" : "embedded PGlite"}. Registry: Debian docker-registry on 127.0.0.1.`,
     "",
     `${IMAGES * STAGES_PER_IMAGE} stages over ${IMAGES} images (${STAGES_PER_IMAGE} stages per image: semver, semver with pre-releases, numeric, digest, alphabetical), ${TAGS_PER_IMAGE} tags per image, ${CONCURRENCY} images at once.`,
     "Script: `pnpm --filter @berth/poller bench` (packages/poller/bench/poll-cycle.bench.ts).",
@@ -199,6 +199,6 @@ async function writeResults(runs: {
   await writeFile(path.join(RESULTS, "poller.md"), markdown);
   await writeFile(
     path.join(RESULTS, "poller.json"),
-    `${JSON.stringify({ machine, engine, images: IMAGES, stages: IMAGES * STAGES_PER_IMAGE, ...runs }, null, 2)}\n`,
+    `${JSON.stringify({ machine, loadAverage: os.loadavg()[0], engine, images: IMAGES, stages: IMAGES * STAGES_PER_IMAGE, ...runs }, null, 2)}\n`,
   );
 }
