@@ -20,9 +20,11 @@ export function parseDatabaseUrl(url: string): DatabaseServer {
   try {
     parsed = new URL(url);
   } catch (error) {
-    throw new StoreError(`DATABASE_URL is not a valid URL: expected ${EXPECTED_FORM}`, {
+    const host = guessHost(url);
+    const where = host ? ` (host ${host})` : "";
+    // The cause is left out: Node's "Invalid URL" error carries the whole input.
+    throw new StoreError(`DATABASE_URL${where} is not a valid URL: expected ${EXPECTED_FORM}`, {
       kind: "connection",
-      cause: error,
     });
   }
   if (parsed.protocol !== "postgres:" && parsed.protocol !== "postgresql:") {
@@ -47,6 +49,16 @@ export function parseDatabaseUrl(url: string): DatabaseServer {
     database: decodeURIComponent(parsed.pathname.replace(/^\//, "")) || "(default)",
     redacted: redacted.toString(),
   };
+}
+
+/**
+ * Returns the text between the last `@` and the next `:`, `/` or `?` of a URL that does not
+ * parse, so the message can name the host without ever showing the user or password.
+ */
+function guessHost(url: string): string | undefined {
+  const afterCredentials = url.slice(url.lastIndexOf("@") + 1).replace(/^[a-z]+:\/\//i, "");
+  const host = /^[A-Za-z0-9.-]+/.exec(afterCredentials)?.[0];
+  return host && url.includes("@") ? host : undefined;
 }
 
 /** `host:port/database`, for messages. */

@@ -23,7 +23,7 @@ describe("server connection", () => {
   test("malformed URL never echoes the password", async () => {
     const error = await openError("postgres://berth:s3cret-pw@127.0.0.1:notaport/berth");
 
-    expect(error.message).toContain("DATABASE_URL is not a valid URL");
+    expect(error.message).toContain("DATABASE_URL (host 127.0.0.1) is not a valid URL");
     expect(error.message).toContain("postgres://USER:PASSWORD@HOST:5432/DATABASE");
     expect(error.message).not.toContain("s3cret-pw");
   });
