@@ -140,17 +140,22 @@ export function createDeployWorker(options: DeployWorkerOptions): DeployWorker {
     void tick();
   }
 
+  /** Refreshes the heartbeat of this process's running deploys, so recovery leaves them alone. */
+  function startHeartbeat(): NodeJS.Timeout {
+    return setInterval(() => {
+      touchDeploys(options.db, [...running.keys()], now()).catch((error: unknown) =>
+        logger.warn({ error: messageOf(error) }, "heartbeat failed"),
+      );
+    }, options.heartbeatIntervalMs ?? 10_000);
+  }
+
   return {
     workerId,
     async start() {
       await recoverAtStart(deps, { workerId, staleAfterMs: options.staleAfterMs ?? 60_000 });
       stopped = false;
       pollTimer = setInterval(wake, options.pollIntervalMs ?? 1000);
-      heartbeatTimer = setInterval(() => {
-        touchDeploys(options.db, [...running.keys()], now()).catch((error: unknown) =>
-          logger.warn({ error: messageOf(error) }, "heartbeat failed"),
-        );
-      }, options.heartbeatIntervalMs ?? 10_000);
+      heartbeatTimer = startHeartbeat();
       wake();
     },
     async stop(timeoutMs = 30_000) {
@@ -169,10 +174,15 @@ export function createDeployWorker(options: DeployWorkerOptions): DeployWorker {
     wake,
     async runUntilIdle() {
       const results: Array<Deploy["status"]> = [];
-      for (;;) {
-        const deploy = await claimOne();
-        if (!deploy) return results;
-        results.push(await launch(deploy));
+      const heartbeat = startHeartbeat();
+      try {
+        for (;;) {
+          const deploy = await claimOne();
+          if (!deploy) return results;
+          results.push(await launch(deploy));
+        }
+      } finally {
+        clearInterval(heartbeat);
       }
     },
   };

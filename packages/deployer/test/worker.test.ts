@@ -129,6 +129,29 @@ describe("start-up recovery", () => {
 });
 
 describe("worker lifecycle", () => {
+  test("heartbeat keeps another worker's recovery off a long deploy", async () => {
+    const stage = await addStage(rig, { name: "longgate" });
+    await pushShop(rig, "2.0", "broken");
+    const queued = await deployTag(rig.handle.db, {
+      stageId: stage.id,
+      tag: "2.0",
+      requestedBy: "t",
+    });
+    const timing = { heartbeatIntervalMs: 50, staleAfterMs: 400 };
+    const running = makeWorker(rig, { ...timing, workerId: "busy" }).runUntilIdle();
+    await waitFor(async () => (await getDeploy(rig.handle.db, queued.id)).step === "health");
+    await new Promise((resolve) => setTimeout(resolve, 800));
+    const starting = makeWorker(rig, { ...timing, workerId: "starting" });
+
+    await starting.start();
+    await starting.stop();
+    await running;
+
+    const deploy = await getDeploy(rig.handle.db, queued.id);
+    expect(deploy.status).toBe("rolled_back");
+    expect(deploy.error).toMatch(/^health gate timed out/);
+  });
+
   test("stop lets a running deploy finish", async () => {
     const stage = await addStage(rig, { name: "graceful" });
     const worker = makeWorker(rig);
