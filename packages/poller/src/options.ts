@@ -27,7 +27,11 @@ export interface PollerOptions {
   random?: () => number;
   /** Name of this poller in `poll_state.locked_by`; unique per process by default. */
   owner?: string;
-  /** How long a claimed stage stays leased to this poller; default 600. */
+  /**
+   * How long a claimed stage stays leased to this poller; default 600. NOTE: leases are not
+   * renewed, so in a cycle that runs longer, another poller may take the remaining stages,
+   * and this poller's results for them are dropped as lease lost.
+   */
   leaseSeconds?: number;
   /** Timeout of one registry request; default 30. */
   requestTimeoutSeconds?: number;
