@@ -19,7 +19,7 @@ export function parseDatabaseUrl(url: string): DatabaseServer {
   let parsed: URL;
   try {
     parsed = new URL(url);
-  } catch (error) {
+  } catch {
     const host = guessHost(url);
     const where = host ? ` (host ${host})` : "";
     // The cause is left out: Node's "Invalid URL" error carries the whole input.
