@@ -39,7 +39,7 @@ export async function failStages(
       nextDueAt = later(nextDueAt, pausedUntil);
     }
 
-    await recordPollFailure(context.db, {
+    const written = await recordPollFailure(context.db, {
       stageId: stage.stageId,
       owner: context.owner,
       error: message,
@@ -47,6 +47,10 @@ export async function failStages(
       failureStreak,
       nextDueAt,
     });
+    if (!written) {
+      leaseLost(context, stage);
+      continue;
+    }
     run.errors += 1;
     context.counters.errors += 1;
     context.logger.warn(
@@ -97,4 +101,13 @@ export async function deferStages(
     ...(nextDueAt ? { nextDueAt } : {}),
   });
   run.deferred += stages.length;
+}
+
+/** Counts and logs a result dropped because another poller took the stage's lease. */
+export function leaseLost(context: CheckContext, stage: ClaimedStage): void {
+  context.counters.leasesLost += 1;
+  context.logger.warn(
+    { stage: stage.stageId, owner: context.owner },
+    "poll lease lost before the result was stored; another poller owns the stage now",
+  );
 }

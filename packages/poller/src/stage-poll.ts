@@ -8,7 +8,7 @@ import {
 import type { CheckContext, CheckRun } from "./context.js";
 import { type Observation, observe } from "./decisions.js";
 import { PollerError } from "./errors.js";
-import { failStages } from "./failure.js";
+import { failStages, leaseLost } from "./failure.js";
 import { selectForStage } from "./registry.js";
 import type { Candidate, ListedTags } from "./types.js";
 
@@ -154,14 +154,6 @@ async function commitCandidate(context: CheckContext, run: CheckRun, observed: O
       "candidate already recorded by an earlier detection",
     );
   }
-}
-
-function leaseLost(context: CheckContext, stage: ClaimedStage): void {
-  context.counters.leasesLost += 1;
-  context.logger.warn(
-    { stage: stage.stageId, owner: context.owner },
-    "poll lease lost before the result was stored; another poller owns the stage now",
-  );
 }
 
 function report(context: CheckContext, run: CheckRun, { stage, observation, reason }: Observed) {
