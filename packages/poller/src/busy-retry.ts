@@ -11,8 +11,8 @@ export interface BusyRetryOptions {
 
 /**
  * Runs a check, then checks again the stages another poller had leased, after a short
- * wait, a few times. A webhook usually lands while a cycle holds the stage's lease, and
- * that cycle may have listed the tags before the push; checking again once the lease is
+ * wait, a few times. A webhook can land while a cycle has the stage's lease, and that
+ * cycle may have listed the tags before the push. Checking again once the lease is
  * released finds the new tag now rather than at the next cycle.
  */
 export async function checkRetryingBusy(

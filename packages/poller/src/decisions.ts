@@ -1,4 +1,4 @@
-/** What a poll of one stage found, compared with the stage's stored state. */
+/** The result of one stage's poll, compared with the stage's stored state. */
 export type Observation =
   | { kind: "first"; tag: string | null; digest: string | null }
   | { kind: "unchanged" }
@@ -14,7 +14,7 @@ export interface StoredState {
  * Compares what a poll selected with what the stage last saw. The first poll of a stage
  * records what exists and reports nothing new, so adding a stage never deploys an old tag.
  * After that, a different tag, or the same tag with a different manifest digest (a
- * re-pushed mutable tag on a digest stage), is new; no selection is never new.
+ * re-pushed mutable tag on a digest stage), is new. No selection is never new.
  */
 export function observe(
   state: StoredState,
@@ -53,7 +53,7 @@ export function backoffDelayMs(failureStreak: number, options: BackoffOptions): 
 }
 
 /**
- * Returns until when a registry that answered 429 is paused. The server's `Retry-After`
+ * Returns the time until which a registry that returned 429 stays paused. The server's `Retry-After`
  * is honoured; a missing or zero value still waits `fallbackMs`, because retrying at once
  * is what got the 429. Up to 10% jitter is added either way.
  */

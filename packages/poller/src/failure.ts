@@ -4,12 +4,12 @@ import { backoffDelayMs, later, rateLimitPauseUntil } from "./decisions.js";
 import { messageOf } from "./errors.js";
 import { rateLimitOf } from "./registry.js";
 
-/** Longest error text stored in `poll_state.last_error`. */
+/** Maximum length of the error text stored in `poll_state.last_error`. */
 const MAX_ERROR_LENGTH = 2000;
 
 /**
  * Records a failed poll for each stage: the error, a longer backoff, and a pause of the
- * whole registry when it answered 429. When the poller is stopping, the stages are only
+ * whole registry when it returned 429. When the poller is stopping, the stages are only
  * released: an aborted request is not the registry's failure.
  */
 export async function failStages(

@@ -25,7 +25,7 @@ export interface Poller {
    * Checks the given stages now, as the webhook path does after a push: the same lease,
    * comparison and transaction as a poll, with the trigger recorded on the candidates.
    * With the `webhook` trigger (the default), stages leased to another poller are checked
-   * again after `busyRetrySeconds`, up to `busyRetries` times; those still leased then are
+   * again after `busyRetrySeconds`, up to `busyRetries` times. Those still leased then are
    * listed in the summary's `busy`, and the next cycle polls them.
    */
   checkStages(

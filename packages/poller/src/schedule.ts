@@ -8,7 +8,7 @@ export type Schedule =
 
 /**
  * Turns the stored settings into a schedule. An invalid cron expression falls back to the
- * interval, and `problem` says why, so the caller can log it: the settings row is not the
+ * interval, and `problem` explains why, so the caller can log it: the settings row is not the
  * poller's to reject.
  */
 export function parseSchedule(settings: PollSettings): { schedule: Schedule; problem?: string } {
@@ -37,7 +37,7 @@ export function parseSchedule(settings: PollSettings): { schedule: Schedule; pro
   }
 }
 
-/** A key that changes whenever the settings change the schedule. */
+/** Returns a key that changes whenever the settings change the schedule. */
 export function scheduleKey(settings: PollSettings): string {
   return `${settings.cron ?? ""}|${settings.intervalSeconds}|${settings.jitterSeconds}`;
 }
