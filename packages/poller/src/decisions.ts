@@ -53,9 +53,9 @@ export function backoffDelayMs(failureStreak: number, options: BackoffOptions): 
 }
 
 /**
- * Returns the time until which a registry that returned 429 stays paused. The server's `Retry-After`
- * is honoured; a missing or zero value still waits `fallbackMs`, because retrying at once
- * is what got the 429. Up to 10% jitter is added either way.
+ * Returns the time until which a registry that returned 429 stays paused. The server's
+ * `Retry-After` is honoured, and a missing or zero value still waits `fallbackMs`, because
+ * retrying at once is what got the 429. Up to 10% jitter is added either way.
  */
 export function rateLimitPauseUntil(
   now: Date,
