@@ -1,3 +1,4 @@
+import pino from "pino";
 import { describe, expect, test } from "vitest";
 import { ENGINES, errorOf, useDatabase } from "./helpers.js";
 import { configureSecret, deliveries, SECRET, webhookApp } from "./webhooks-helpers.js";
@@ -127,5 +128,31 @@ describe.each(ENGINES)("generic webhook on $engine", ({ engine }) => {
     expect(response.status).toBe(413);
     expect(pulled).toBeLessThan(1000);
     expect(await deliveries(db)).toHaveLength(0);
+  });
+});
+
+describe("webhook rejection log", () => {
+  const database = useDatabase("pglite");
+
+  test("rejected delivery is logged without the secret", async () => {
+    const { db } = database();
+    await configureSecret(db, "generic");
+    const lines: string[] = [];
+    const logger = pino({ level: "debug" }, { write: (line: string) => lines.push(line) });
+    const { app } = webhookApp(db, { logger });
+
+    const response = await app.request("/hooks/generic/wrong-secret-value", {
+      method: "POST",
+      body: JSON.stringify({ image: "registry.example.test/acme/app:1" }),
+      headers: JSON_HEADERS,
+    });
+    const entries = lines.map((line) => JSON.parse(line) as Record<string, unknown>);
+
+    expect(response.status).toBe(401);
+    expect(entries).toEqual([
+      expect.objectContaining({ msg: "webhook delivery rejected", source: "generic", status: 401 }),
+    ]);
+    expect(lines.join("")).not.toContain("wrong-secret-value");
+    expect(lines.join("")).not.toContain(SECRET);
   });
 });

@@ -1,5 +1,5 @@
-import { getWebhookSecretsEncrypted, type WebhookSource } from "@berth/store";
-import { type Context, Hono } from "hono";
+import { getWebhookSecretsEncrypted, WEBHOOK_SOURCES, type WebhookSource } from "@berth/store";
+import { type Context, Hono, type MiddlewareHandler } from "hono";
 import { bodyLimit, isJsonContentType, parseJsonText } from "../http/body.js";
 import { ApiError } from "../http/errors.js";
 import type { ParsedDelivery } from "./delivery.js";
@@ -25,6 +25,7 @@ const FORM_CONTENT_TYPE = "application/x-www-form-urlencoded";
  */
 export function webhookRoutes(deps: WebhookDeps): Hono {
   const app = new Hono();
+  app.use(logRejections(deps));
   app.use(bodyLimit(deps.maxBodyBytes ?? DEFAULT_WEBHOOK_BODY_LIMIT_BYTES));
 
   for (const source of ["gitea", "forgejo"] as const) {
@@ -74,6 +75,25 @@ export function webhookRoutes(deps: WebhookDeps): Hono {
 
   return app;
 }
+
+/**
+ * Logs each rejected delivery once, so a sender with a wrong secret or payload shows up in
+ * the log. The request path is left out because URL-secret sources carry the secret in it.
+ */
+function logRejections(deps: WebhookDeps): MiddlewareHandler {
+  return async (c, next) => {
+    await next();
+    if (c.error instanceof ApiError && c.error.status < 500) {
+      const source = c.req.path.split("/").find((part) => SOURCES.has(part));
+      deps.logger?.warn(
+        { source, status: c.error.status, code: c.error.code, reason: c.error.message },
+        "webhook delivery rejected",
+      );
+    }
+  };
+}
+
+const SOURCES: ReadonlySet<string> = new Set(WEBHOOK_SOURCES);
 
 /** The source's secret, decrypted; a source without one is not set up, so it answers 404. */
 async function loadSecret(deps: WebhookDeps, source: WebhookSource): Promise<string> {
