@@ -12,7 +12,7 @@ import {
   stageVolumes,
 } from "@berth/store";
 import { eq } from "drizzle-orm";
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { afterAll, beforeAll, describe, expect, onTestFinished, test } from "vitest";
 import {
   approveDeploy,
   deployTag,
@@ -322,6 +322,7 @@ describe("instance operations", () => {
 describe("container definition", () => {
   test("env, secrets and volumes reach the container", async () => {
     const folder = await mkdtemp(path.join(tmpdir(), "berth-volume-"));
+    onTestFinished(() => rm(folder, { recursive: true, force: true }));
     // busybox httpd runs executables under /cgi-bin, which here is the shared volume.
     const script = path.join(folder, "env");
     await writeFile(
@@ -349,7 +350,6 @@ describe("container definition", () => {
     expect(body).toMatch(/^GREETING=hello$/m);
     expect(body).toMatch(/^API_TOKEN=hunter2$/m);
     expect((await stat(path.join(folder, "data", "env-12.0"))).isDirectory()).toBe(true);
-    await rm(folder, { recursive: true, force: true });
   });
 
   test("volume outside the allow-list fails the deploy", async () => {
