@@ -54,20 +54,38 @@ export interface Rig {
 }
 
 export async function startRig(engine: TestEngine = "pglite"): Promise<Rig> {
-  const registry = await startRegistry();
-  const podman = await startPodman({ insecureRegistries: [registry.host] });
-  const docker = await createDockerClient({ host: podman.dockerHost });
-  const npm = await startNpmStandIn();
-  const proxy = createProxyManagerClient({
-    url: npm.url,
-    email: npm.email,
-    password: npm.password,
-  });
-  const handle = await openTestDatabase(engine);
+  // Stop whatever started if a later part fails, so a broken setup leaves nothing running.
+  const stops: Array<() => Promise<void>> = [];
+  const stopAll = async () => {
+    for (const stop of stops.reverse()) await stop();
+  };
+  try {
+    const registry = await startRegistry();
+    stops.push(registry.stop);
+    const podman = await startPodman({ insecureRegistries: [registry.host] });
+    stops.push(podman.stop);
+    const docker = await createDockerClient({ host: podman.dockerHost });
+    const npm = await startNpmStandIn();
+    stops.push(npm.stop);
+    const proxy = createProxyManagerClient({
+      url: npm.url,
+      email: npm.email,
+      password: npm.password,
+    });
+    const handle = await openTestDatabase(engine);
+    stops.push(handle.close);
+    const projectId = await seedProject(handle, registry.url);
+    return { registry, podman, docker, npm, proxy, handle, projectId, stop: stopAll };
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
+}
 
+async function seedProject(handle: DatabaseHandle, registryUrl: string): Promise<string> {
   const [registryRow] = await handle.db
     .insert(registries)
-    .values({ name: "local", type: "oci", url: registry.url })
+    .values({ name: "local", type: "oci", url: registryUrl })
     .returning();
   const [project] = await handle.db
     .insert(projects)
@@ -84,22 +102,7 @@ export async function startRig(engine: TestEngine = "pglite"): Promise<Rig> {
       deployConcurrency: 4,
     })
     .onConflictDoNothing();
-
-  return {
-    registry,
-    podman,
-    docker,
-    npm,
-    proxy,
-    handle,
-    projectId: project!.id,
-    async stop() {
-      await handle.close();
-      await npm.stop();
-      await podman.stop();
-      await registry.stop();
-    },
-  };
+  return project!.id;
 }
 
 export async function addStage(
