@@ -19,6 +19,7 @@ export {
 } from "./errors.js";
 export {
   approveDeploy,
+  cancelDeploy,
   deployTag,
   type InstanceOperationDeps,
   promote,

@@ -154,6 +154,27 @@ export async function rejectDeploy(
   return moved ?? rejectState(db, input.deployId, "reject");
 }
 
+/** Cancels a deploy that has not started: queued or waiting for approval. */
+export async function cancelDeploy(
+  db: Database,
+  input: { deployId: string; cancelledBy: string },
+): Promise<Deploy> {
+  for (const from of ["queued", "pending_approval"] as const) {
+    const moved = await transitionDeploy(db, input.deployId, from, "cancelled", {
+      error: `cancelled by ${input.cancelledBy}`,
+      finishedAt: new Date(),
+    });
+    if (moved) {
+      return moved;
+    }
+  }
+  const current = await getDeploy(db, input.deployId);
+  throw new OperationError(
+    "conflict",
+    `cannot cancel deploy ${input.deployId}: it is ${current.status}; only queued or pending_approval deploys can be cancelled`,
+  );
+}
+
 async function rejectState(db: Database, deployId: string, action: string): Promise<never> {
   const current = await getDeploy(db, deployId);
   throw new OperationError(

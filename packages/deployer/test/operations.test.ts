@@ -2,7 +2,7 @@ import { type DatabaseHandle, deploys, projects, registries, stages } from "@ber
 import { openTestDatabase } from "@berth/store/testing";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { OperationError } from "../src/errors.js";
-import { deployTag, promote, redeploy, rollback } from "../src/operations.js";
+import { cancelDeploy, deployTag, promote, redeploy, rollback } from "../src/operations.js";
 
 let handle: DatabaseHandle;
 let stageId: string;
@@ -93,5 +93,19 @@ describe("manual operations reject bad input", () => {
     const error = await rejection(promote(handle.db, { stageId, requestedBy: "t" }));
 
     expect(error.message).toBe("stage dev has no promote_from stage: set one before promoting");
+  });
+
+  test("cancel only before the deploy starts", async () => {
+    const queued = await deployTag(handle.db, { stageId, tag: "2.0", requestedBy: "t" });
+
+    const cancelled = await cancelDeploy(handle.db, { deployId: queued.id, cancelledBy: "erin" });
+    const error = await rejection(
+      cancelDeploy(handle.db, { deployId: queued.id, cancelledBy: "erin" }),
+    );
+
+    expect(cancelled.status).toBe("cancelled");
+    expect(error.message).toBe(
+      `cannot cancel deploy ${queued.id}: it is cancelled; only queued or pending_approval deploys can be cancelled`,
+    );
   });
 });
