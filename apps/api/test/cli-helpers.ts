@@ -43,8 +43,8 @@ export async function runBerth(
 export interface ServingBerth {
   url: string;
   health: unknown;
-  /** Sends SIGTERM and resolves with the exit code and everything printed. */
-  stop(): Promise<CliResult>;
+  /** Sends the signal (default SIGTERM) and resolves with the exit code and everything printed. */
+  stop(signal?: NodeJS.Signals): Promise<CliResult>;
 }
 
 /** Starts `berth serve` and waits up to `timeoutMs` for `GET /api/v1/health` to return 200. */
@@ -58,8 +58,8 @@ export async function serveBerth(
   const output = collect(child);
   const exited = once(child, "exit") as Promise<[number | null]>;
 
-  const stop = async (): Promise<CliResult> => {
-    if (child.exitCode === null) child.kill("SIGTERM");
+  const stop = async (signal: NodeJS.Signals = "SIGTERM"): Promise<CliResult> => {
+    if (child.exitCode === null) child.kill(signal);
     const [code] = await exited;
     return { code, ...output() };
   };

@@ -52,7 +52,7 @@ describe("berth on the embedded database", { timeout: 120_000 }, () => {
   test("restart keeps the data", async () => {
     const server = await serveBerth({ BERTH_DATA_DIR: dataDir() });
     const whileServing = await runBerth(["export"], { BERTH_DATA_DIR: dataDir() });
-    const stopped = await server.stop();
+    const stopped = await server.stop("SIGINT");
     const exported = await runBerth(["export"], { BERTH_DATA_DIR: dataDir() });
 
     expect(whileServing.code).toBe(1);
@@ -60,6 +60,8 @@ describe("berth on the embedded database", { timeout: 120_000 }, () => {
       /^berth export: the data directory .* is in use by process \d+: stop that Berth first, or set BERTH_DATA_DIR to another folder\n$/,
     );
     expect(stopped.code).toBe(0);
+    expect(stopped.stdout).toContain('"signal":"SIGINT"');
+    expect(stopped.stdout).toContain("Berth stopped");
     expect(stopped.stdout).not.toContain("generated a secret key");
     expect(exported.code).toBe(0);
     expect(exported.stdout).toContain("slug: shop");
