@@ -190,18 +190,21 @@ export interface InstanceOperationDeps {
   stopTimeoutSeconds?: number | undefined;
 }
 
+/** Stops the instance's container; its proxy host keeps pointing at it. */
 export async function stopInstance(deps: InstanceOperationDeps, id: string): Promise<Instance> {
   const instance = await liveInstance(deps, id);
   await deps.docker.stopContainer(containerOf(instance), deps.stopTimeoutSeconds ?? 10);
   return updateInstance(deps.db, id, { status: "stopped", stoppedAt: new Date() });
 }
 
+/** Starts a stopped instance's container again. */
 export async function startInstance(deps: InstanceOperationDeps, id: string): Promise<Instance> {
   const instance = await liveInstance(deps, id);
   await deps.docker.startContainer(containerOf(instance));
   return updateInstance(deps.db, id, { status: "running", stoppedAt: null });
 }
 
+/** Stops and starts the instance's container. */
 export async function restartInstance(deps: InstanceOperationDeps, id: string): Promise<Instance> {
   const instance = await liveInstance(deps, id);
   await deps.docker.stopContainer(containerOf(instance), deps.stopTimeoutSeconds ?? 10);

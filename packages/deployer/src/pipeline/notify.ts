@@ -44,6 +44,7 @@ export function signBody(secret: string, body: string): string {
   return `sha256=${createHmac("sha256", secret).update(body).digest("hex")}`;
 }
 
+/** Creates the notifier; `send` never waits and never throws. */
 export function createNotifier(options: NotifierOptions): Notifier {
   const post = options.fetch ?? fetch;
   const timeoutMs = options.timeoutMs ?? 5000;

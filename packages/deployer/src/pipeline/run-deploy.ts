@@ -61,6 +61,7 @@ export type DeployLog = (
   message: string,
 ) => Promise<void>;
 
+/** Returns the log function of one deploy. */
 export function deployLogFor(deps: PipelineDeps, deploy: Deploy): DeployLog {
   const logger = deps.logger.child({ deploy: deploy.id, stage: deploy.stageId });
   return async (level, step, message) => {
