@@ -1,0 +1,90 @@
+import { expect, test } from "@playwright/test";
+import { TEST_REPOSITORY } from "./support/registry.js";
+import { signIn } from "./support/session.js";
+
+// One story in order: each step builds on what the one before created.
+test.describe.configure({ mode: "serial" });
+
+test("registry, project and stage with a tag preview", async ({ page }) => {
+  const registryUrl = process.env.BERTH_TEST_REGISTRY_URL ?? "";
+  await signIn(page);
+
+  await test.step("add a registry", async () => {
+    await page.getByRole("link", { name: "Registries" }).click();
+    await expect(page.getByText("No registries yet")).toBeVisible();
+    await page.getByRole("button", { name: "Add registry" }).click();
+    await page.getByLabel("Name", { exact: true }).fill("local");
+    await page.getByLabel("Type").selectOption("oci");
+    await page.getByLabel("URL", { exact: true }).fill("not a url");
+    await page.getByRole("button", { name: "Save registry" }).click();
+    await expect(page.locator('[data-field="registry-url"] .field-error')).toContainText(
+      '"not a url" is not an http:// or https:// URL',
+    );
+    await page.getByLabel("URL", { exact: true }).fill(registryUrl);
+    await page.getByRole("button", { name: "Save registry" }).click();
+    await expect(page.getByRole("cell", { name: registryUrl })).toBeVisible();
+  });
+
+  await test.step("create a project, fixing a field the form rejects", async () => {
+    await page.getByRole("link", { name: "Overview" }).click();
+    await page.getByRole("link", { name: "New project" }).click();
+    await expect(page).toHaveTitle("New project · Berth");
+    await page.getByLabel("Name", { exact: true }).fill("Shop");
+    await page.getByLabel("Slug").fill("Shop!");
+    await page.getByLabel("Repository").fill(TEST_REPOSITORY);
+    await page.getByRole("button", { name: "Create project" }).click();
+    const slugError = page.locator('[data-field="project-slug"] .field-error');
+    await expect(slugError).toContainText('"Shop!" is not a valid slug');
+    await expect(page.getByLabel("Slug")).toHaveAttribute("aria-invalid", "true");
+
+    await page.getByLabel("Slug").fill("shop");
+    await page.getByRole("button", { name: "Create project" }).click();
+    await expect(page.getByRole("heading", { name: "Shop", level: 1 })).toBeVisible();
+    await expect(page.getByText("No stages yet")).toBeVisible();
+  });
+
+  await test.step("create a stage and watch the preview pick a tag", async () => {
+    await page.getByRole("link", { name: "Add stage" }).click();
+    await page.getByLabel("Stage name").fill("prod");
+    await expect(page.getByTestId("preview-selected")).toHaveText("1.2.0");
+
+    await page.getByLabel("Tag patterns").fill("1.0.*\n1.1.*");
+    await expect(page.getByTestId("preview-selected")).toHaveText("1.1.0");
+
+    await page.getByLabel("Allow pre-releases").check();
+    await page.getByLabel("Tag patterns").fill("");
+    await expect(page.getByTestId("preview-selected")).toHaveText("1.3.0-rc.1");
+    await page.getByLabel("Allow pre-releases").uncheck();
+
+    await page.getByLabel("Version range").fill("^^1");
+    await page.getByRole("button", { name: "Create stage" }).click();
+    await expect(page.locator('[data-field="stage-range"] .field-error')).toContainText(
+      'invalid semver range "^^1"',
+    );
+    await expect(page.getByLabel("Version range")).toBeFocused();
+
+    await page.getByLabel("Version range").fill("^1");
+    await page.getByLabel("Container port").fill("8080");
+    await page.getByRole("button", { name: "Create stage" }).click();
+    await expect(page.getByRole("heading", { name: "Stage prod" })).toBeVisible();
+    await expect(page).toHaveTitle("Shop prod · Berth");
+  });
+
+  await test.step("see the stage on the overview", async () => {
+    await page.getByRole("link", { name: "Overview" }).click();
+    const tile = page.locator('[data-stage="prod"]');
+    await expect(tile).toBeVisible();
+    await expect(tile.getByText("not deployed")).toBeVisible();
+  });
+});
+
+test("a slug taken twice shows the API's conflict message", async ({ page }) => {
+  await signIn(page);
+  await page.goto("/projects/new");
+  await page.getByLabel("Name", { exact: true }).fill("Shop again");
+  await page.getByLabel("Slug").fill("shop");
+  await page.getByLabel("Repository").fill("acme/other");
+  await page.getByRole("button", { name: "Create project" }).click();
+  await expect(page.getByRole("alert")).toContainText("slug");
+  await expect(page).toHaveURL(/\/projects\/new$/);
+});
