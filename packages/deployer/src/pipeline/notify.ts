@@ -86,7 +86,14 @@ export function createNotifier(options: NotifierOptions): Notifier {
 
   return {
     send(url, secret, event) {
-      const sending = deliver(url, secret, event).finally(() => inFlight.delete(sending));
+      const sending = deliver(url, secret, event)
+        .catch((error: unknown) =>
+          options.logger.error(
+            { deploy: event.deploy.id, error: messageOf(error) },
+            "notification failed",
+          ),
+        )
+        .finally(() => inFlight.delete(sending));
       inFlight.add(sending);
     },
     async drain(waitMs) {
