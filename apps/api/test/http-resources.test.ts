@@ -371,6 +371,7 @@ describe.each(ENGINES)("REST resources on $engine", ({ engine }) => {
       "/auth/login",
       "/auth/logout",
       "/auth/me",
+      "/auth/password",
       "/hooks/dockerhub/{secret}",
       "/hooks/forgejo",
       "/hooks/generic/{secret}",

@@ -122,6 +122,7 @@ export {
   createSession,
   deleteExpiredSessions,
   deleteSession,
+  deleteUserSessions,
   type NewSession,
   type SessionUser,
   touchSession,
@@ -160,7 +161,9 @@ export {
   listUsers,
   type NewUser,
   type UserCredentials,
+  type UserPatch,
   type UserSummary,
+  updateUser,
 } from "./queries/users.js";
 export {
   type DeliveryInput,

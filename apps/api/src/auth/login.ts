@@ -1,4 +1,11 @@
-import { createSession, deleteSession, findUserCredentials, getUser } from "@berth/store";
+import {
+  createSession,
+  deleteSession,
+  deleteUserSessions,
+  findUserCredentials,
+  getUser,
+  updateUser,
+} from "@berth/store";
 import { getConnInfo } from "@hono/node-server/conninfo";
 import { type Context, Hono } from "hono";
 import { z } from "zod";
@@ -6,7 +13,14 @@ import { readJsonBody } from "../http/body.js";
 import { assertSameOrigin } from "../http/csrf.js";
 import { ApiError } from "../http/errors.js";
 import { audit } from "./audit.js";
-import { decoyPasswordHash, randomToken, sha256Hex, verifyPassword } from "./crypto.js";
+import {
+  decoyPasswordHash,
+  hashPassword,
+  randomToken,
+  sha256Hex,
+  verifyPassword,
+} from "./crypto.js";
+import { MIN_PASSWORD_LENGTH } from "./first-admin.js";
 import { requireAuth } from "./middleware.js";
 import type { AuthEnv } from "./principal.js";
 import { createLoginLimiter } from "./rate-limit.js";
@@ -30,9 +44,14 @@ function peerAddress(c: Context): string {
   }
 }
 
+export const passwordChangeSchema = z.object({
+  currentPassword: z.string().min(1).max(1024),
+  newPassword: z.string().min(MIN_PASSWORD_LENGTH).max(1024),
+});
+
 /**
  * Routes under `/api/v1/auth`: `POST /login` (JSON `{ username, password }`, sets the session
- * cookie), `POST /logout`, and `GET /me`.
+ * cookie), `POST /logout`, `GET /me`, and `POST /password` to change one's own password.
  */
 export function authRoutes(deps: AuthRoutesDeps): Hono<AuthEnv> {
   const now = deps.now ?? (() => new Date());
@@ -91,6 +110,34 @@ export function authRoutes(deps: AuthRoutesDeps): Hono<AuthEnv> {
     clearSessionCookie(c);
     const principal = c.get("principal");
     await audit(deps.db, principal, "session.logout", { type: "user", id: principal.userId });
+    return c.body(null, 204);
+  });
+
+  app.post("/password", requireAuth(deps), async (c) => {
+    const principal = c.get("principal");
+    if (principal.type !== "user") {
+      throw new ApiError(
+        "forbidden",
+        "API tokens cannot change passwords: log in with the password instead",
+      );
+    }
+    const body = await readJsonBody(c, passwordChangeSchema);
+    const user = await findUserCredentials(deps.db, principal.username);
+    if (!user || !(await verifyPassword(body.currentPassword, user.passwordHash))) {
+      throw new ApiError(
+        "forbidden",
+        "current password is wrong: enter the password you logged in with",
+      );
+    }
+
+    const passwordHash = await hashPassword(body.newPassword);
+    const cookie = readSessionCookie(c);
+    await deps.db.transaction(async (tx) => {
+      await updateUser(tx, user.id, { passwordHash });
+      // Other sessions may belong to whoever learned the old password, so they end here.
+      await deleteUserSessions(tx, user.id, cookie === undefined ? undefined : sha256Hex(cookie));
+      await audit(tx, principal, "user.password_change", { type: "user", id: user.id });
+    });
     return c.body(null, 204);
   });
 

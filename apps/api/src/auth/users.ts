@@ -1,4 +1,12 @@
-import { createUser, deleteUser, listUsers, USER_ROLES } from "@berth/store";
+import {
+  createUser,
+  deleteUser,
+  deleteUserSessions,
+  listUsers,
+  USER_ROLES,
+  type UserPatch,
+  updateUser,
+} from "@berth/store";
 import { Hono } from "hono";
 import { z } from "zod";
 import { readJsonBody } from "../http/body.js";
@@ -18,6 +26,14 @@ export const createUserSchema = z.object({
   role: z.enum(USER_ROLES),
 });
 
+export const updateUserSchema = z
+  .object({
+    role: z.enum(USER_ROLES),
+    disabled: z.boolean(),
+    password: z.string().min(MIN_PASSWORD_LENGTH).max(1024),
+  })
+  .partial();
+
 export const idParam = z.uuid();
 
 /** Parses an id path parameter; an id that is not a UUID cannot exist, so it is a 404. */
@@ -29,7 +45,7 @@ export function parseId(kind: string, value: string): string {
   return parsed.data;
 }
 
-/** Routes under `/api/v1/users`, for admins: list, create, delete. */
+/** Routes under `/api/v1/users`, for admins: list, create, update (role, disabled, password), delete. */
 export function userRoutes(deps: AuthRoutesDeps): Hono<AuthEnv> {
   const app = new Hono<AuthEnv>();
   app.use(requireAuth(deps, "admin"));
@@ -57,6 +73,39 @@ export function userRoutes(deps: AuthRoutesDeps): Hono<AuthEnv> {
       return created;
     });
     return c.json({ user }, 201);
+  });
+
+  app.patch("/:id", async (c) => {
+    const id = parseId("user", c.req.param("id"));
+    const principal = c.get("principal");
+    const body = await readJsonBody(c, updateUserSchema);
+    if (id === principal.userId && (body.role !== undefined || body.disabled === true)) {
+      throw new ApiError(
+        "conflict",
+        "you cannot change your own role or disable yourself: ask another admin",
+      );
+    }
+
+    const patch: UserPatch = {};
+    if (body.role !== undefined) patch.role = body.role;
+    if (body.disabled !== undefined) patch.disabled = body.disabled;
+    if (body.password !== undefined) patch.passwordHash = await hashPassword(body.password);
+    const user = await deps.db.transaction(async (tx) => {
+      const updated = await updateUser(tx, id, patch);
+      if (body.disabled === true || body.password !== undefined) {
+        await deleteUserSessions(tx, id);
+      }
+      // Field names only: the password must not reach the audit log.
+      await audit(
+        tx,
+        principal,
+        "user.update",
+        { type: "user", id },
+        { fields: Object.keys(body) },
+      );
+      return updated;
+    });
+    return c.json({ user });
   });
 
   app.delete("/:id", async (c) => {

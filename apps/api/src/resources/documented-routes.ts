@@ -6,9 +6,9 @@
 import { TOKEN_SCOPES, WEBHOOK_SOURCES } from "@berth/store";
 import { type OpenAPIHono, z } from "@hono/zod-openapi";
 import { auditQuery } from "../auth/audit-routes.js";
-import { loginSchema } from "../auth/login.js";
+import { loginSchema, passwordChangeSchema } from "../auth/login.js";
 import { createTokenSchema } from "../auth/tokens.js";
-import { createUserSchema } from "../auth/users.js";
+import { createUserSchema, updateUserSchema } from "../auth/users.js";
 import { deliveriesQuery } from "../webhooks/settings-routes.js";
 import { AUTH_ERRORS, jsonBody, jsonResponse, NOT_FOUND, WRITE_ERRORS } from "./openapi.js";
 import { IdParams } from "./schemas.js";
@@ -83,6 +83,22 @@ export function documentPlainRoutes(registry: OpenAPIHono["openAPIRegistry"]): v
     tags: ["users"],
     request: { body: jsonBody(createUserSchema) },
     responses: { 201: anyJson("The new user"), ...WRITE_ERRORS },
+  });
+  registry.registerPath({
+    method: "patch",
+    path: "/users/{id}",
+    tags: ["users"],
+    description: "Disabling a user or setting a password ends the user's sessions.",
+    request: { params: IdParams, body: jsonBody(updateUserSchema) },
+    responses: { 200: anyJson("The changed user"), ...WRITE_ERRORS, ...NOT_FOUND },
+  });
+  registry.registerPath({
+    method: "post",
+    path: "/auth/password",
+    tags: ["auth"],
+    description: "Changes the caller's own password and ends the caller's other sessions.",
+    request: { body: jsonBody(passwordChangeSchema) },
+    responses: { 204: { description: "Changed" }, ...WRITE_ERRORS },
   });
   registry.registerPath({
     method: "delete",

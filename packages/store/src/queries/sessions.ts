@@ -1,4 +1,4 @@
-import { and, eq, gt, lt } from "drizzle-orm";
+import { and, eq, gt, lt, ne } from "drizzle-orm";
 import { sessions, type UserRole, users } from "../schema.js";
 import type { Executor } from "./candidates.js";
 
@@ -63,4 +63,16 @@ export async function deleteExpiredSessions(db: Executor, now: Date): Promise<nu
     .where(lt(sessions.expiresAt, now))
     .returning({ tokenHash: sessions.tokenHash });
   return rows.length;
+}
+
+/** Deletes a user's sessions except `keepTokenHash`, e.g. after a password change. */
+export async function deleteUserSessions(
+  db: Executor,
+  userId: string,
+  keepTokenHash?: string | undefined,
+): Promise<void> {
+  const mine = eq(sessions.userId, userId);
+  await db
+    .delete(sessions)
+    .where(keepTokenHash ? and(mine, ne(sessions.tokenHash, keepTokenHash)) : mine);
 }

@@ -86,3 +86,23 @@ export async function deleteUser(db: Executor, id: string): Promise<UserSummary>
   }
   return row;
 }
+
+/** A change to a user; fields left out stay as they are. */
+export interface UserPatch {
+  role?: UserRole;
+  disabled?: boolean;
+  passwordHash?: string;
+}
+
+/** Updates a user; raises `not_found` for an unknown id. */
+export async function updateUser(db: Executor, id: string, patch: UserPatch): Promise<UserSummary> {
+  const [row] = await db
+    .update(users)
+    .set({ ...patch, updatedAt: new Date() })
+    .where(eq(users.id, id))
+    .returning(summaryColumns);
+  if (!row) {
+    throw notFound("user", id);
+  }
+  return row;
+}
