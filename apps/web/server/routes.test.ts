@@ -5,11 +5,15 @@ import { Hono } from "hono";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { dashboardRoutes } from "./routes.js";
 
+let root: string;
 let dir: string;
 let app: Hono;
 
 beforeAll(async () => {
-  dir = await mkdtemp(path.join(tmpdir(), "berth-web-"));
+  root = await mkdtemp(path.join(tmpdir(), "berth-web-"));
+  dir = path.join(root, "build");
+  // A file beside the build folder that no request may reach.
+  await writeFile(path.join(root, "secret.txt"), "secret");
   await mkdir(path.join(dir, "_app", "immutable"), { recursive: true });
   await writeFile(path.join(dir, "index.html"), "<!doctype html><title>Berth</title>");
   await writeFile(path.join(dir, "_app", "immutable", "start.abc.js"), "export {};");
@@ -22,7 +26,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await rm(dir, { recursive: true, force: true });
+  await rm(root, { recursive: true, force: true });
 });
 
 describe("dashboardRoutes", () => {
@@ -54,6 +58,13 @@ describe("dashboardRoutes", () => {
   test("keeps API routes mounted before it", async () => {
     const response = await app.request("/api/v1/health");
     expect(await response.json()).toEqual({ status: "ok" });
+  });
+
+  test("serves nothing outside the build folder", async () => {
+    for (const attempt of ["/../secret.txt", "/..%2fsecret.txt", "/%2e%2e/secret.txt"]) {
+      const response = await app.request(attempt);
+      expect(await response.text()).not.toBe("secret");
+    }
   });
 
   test("rejects a folder without a build", () => {

@@ -5,7 +5,7 @@ import { serveStatic } from "@hono/node-server/serve-static";
 import { Hono } from "hono";
 
 export interface DashboardRoutesOptions {
-  /** Path prefix that belongs to the API; unknown paths under it are never answered with the page. Default `/api/`. */
+  /** Path prefix of the API. Unknown paths under it get the API's 404, never the page. Default `/api/`. */
   apiPrefix?: string;
 }
 

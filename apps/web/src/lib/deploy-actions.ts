@@ -4,12 +4,12 @@ import type { Deploy } from "./types.js";
 export interface ActionInfo {
   action: DeployAction;
   label: string;
-  /** Set for actions that stop or replace something running; the button asks first. */
+  /** Question to confirm before the action runs; set for actions that stop or replace something running. */
   confirm?: string;
 }
 
 /**
- * The actions a deploy offers in its state. `promoteTarget` is the name of the stage that
+ * Lists the actions a deploy offers in its state. `promoteTarget` is the name of the stage that
  * promotes from this deploy's stage, if there is one.
  */
 export function availableActions(deploy: Deploy, promoteTarget: string | null): ActionInfo[] {

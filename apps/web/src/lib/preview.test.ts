@@ -26,7 +26,8 @@ describe("previewSelection", () => {
       exclude: [],
       policy: { kind: "alphabetical" },
     });
-    expect(preview.ok && preview.selected).toBe("dev-abc");
+    expect(preview.ok).toBe(true);
+    expect(preview.ok ? preview.selected : undefined).toBe("dev-abc");
   });
 
   test("never moves below the current tag", () => {

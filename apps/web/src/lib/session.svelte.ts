@@ -23,7 +23,7 @@ export async function loadSession(): Promise<void> {
 
 /**
  * Sends the browser to the sign-in page, keeping the current page to return to after
- * signing in and a notice that says why, such as an expired session.
+ * signing in and a notice with the reason, such as an expired session.
  */
 export async function requireSignIn(notice: string): Promise<void> {
   session.user = null;
@@ -33,7 +33,7 @@ export async function requireSignIn(notice: string): Promise<void> {
   await goto(`/login?next=${encodeURIComponent(next)}`, { replaceState: true });
 }
 
-/** Whether the user's role may change things (operators and admins). */
+/** Tells whether the user's role may change things (operators and admins). */
 export function canOperate(): boolean {
   return session.user?.role === "admin" || session.user?.role === "operator";
 }

@@ -116,7 +116,7 @@ export function policyOf(form: StageFormState): TagPolicy {
   });
 }
 
-/** The fields `validateStage` checks. */
+/** Collects the fields that `validateStage` checks. */
 export function validationInput(form: StageFormState): StageForm {
   return {
     name: form.name,
@@ -136,8 +136,8 @@ const orNull = (text: string) => (text.trim() === "" ? null : text.trim());
 
 /**
  * Builds the request body. `env` and `volumes` replace the whole set on the API, so `env`
- * is sent only when `includeEnv` is set; a stored secret that was not typed again cannot be
- * sent, and the caller reports that at the row instead.
+ * is sent only when `includeEnv` is set. A stored secret that was not typed again cannot be
+ * sent, so the caller reports it at its row instead.
  */
 export function formToBody(form: StageFormState, includeEnv: boolean): Record<string, unknown> {
   const body: Record<string, unknown> = {

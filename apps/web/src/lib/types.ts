@@ -207,7 +207,7 @@ export interface RegistryTag {
   createdAt?: string;
 }
 
-/** What `POST /quick-deploy/inspect` reports about an image reference. */
+/** Report of `POST /quick-deploy/inspect` on an image reference: tags, ports, labels and a proposal. */
 export interface ImageInspection {
   image: string;
   registryId: string | null;

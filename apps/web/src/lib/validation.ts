@@ -1,7 +1,6 @@
 /**
- * Checks of form values before they are sent, with the API's own rules, so a person sees
- * the problem at the field at once. The API checks again and its 422 details land on the
- * same fields.
+ * Checks of form values before they are sent, with the API's own rules, so a problem shows
+ * at its field at once. The API checks again, and its 422 details land on the same fields.
  */
 import { createTagFilter, parseTagPolicy, TagPolicyError } from "@berth/registry/select";
 
@@ -94,6 +93,7 @@ export function validateStage(form: StageForm): FieldErrors {
   if (!STAGE_NAME.test(form.name)) {
     errors.name = `"${form.name}" is not a valid stage name: use 1-32 lowercase letters, digits and inner hyphens`;
   }
+
   checkPatterns(form, errors);
   try {
     parseTagPolicy(form.policy);
@@ -103,6 +103,7 @@ export function validateStage(form: StageForm): FieldErrors {
     }
     errors[error.option] = error.message;
   }
+
   if (form.containerPort.trim() !== "") {
     const message = checkInteger(form.containerPort, 1, 65535, "port");
     if (message) {
@@ -113,18 +114,21 @@ export function validateStage(form: StageForm): FieldErrors {
   if (instances) {
     errors.maxInstances = instances;
   }
+
   if (form.healthPath && !form.healthPath.startsWith("/")) {
     errors["healthCheck.path"] = `health check path "${form.healthPath}" must start with /`;
   }
   if (form.notificationUrl && !isHttpUrl(form.notificationUrl)) {
     errors.notificationUrl = `"${form.notificationUrl}" is not an http:// or https:// URL`;
   }
+
   form.env.forEach((entry, index) => {
     if (!ENV_KEY.test(entry.key)) {
       errors[`env.${index}.key`] =
         `"${entry.key}" is not a variable name: use letters, digits and _, not starting with a digit`;
     }
   });
+
   form.volumes.forEach((volume, index) => {
     if (!volume.target.startsWith("/")) {
       errors[`volumes.${index}.target`] =

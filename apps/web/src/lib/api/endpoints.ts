@@ -46,7 +46,7 @@ export const registries = {
   create: (body: Body) => one<Registry>("POST", "/registries", "registry", body),
   update: (id: string, body: Body) => one<Registry>("PATCH", `/registries/${id}`, "registry", body),
   remove: (id: string) => request<undefined>("DELETE", `/registries/${id}`),
-  /** The registry's answer to an access check, shown as it comes. */
+  /** Checks access to the registry; the response body is shown as the API sends it. */
   test: (id: string) => request<unknown>("POST", `/registries/${id}/test`),
   tags: (id: string, repository: string) =>
     request<unknown>("GET", `/registries/${id}/tags`, { query: { repository } }).then((body) =>
@@ -92,7 +92,7 @@ export interface DeployFilters {
   before?: string | undefined;
 }
 
-/** Deploy actions; each answers with the deploy it changed or created. */
+/** Deploy actions. Each returns the deploy it changed or created. */
 export const DEPLOY_ACTIONS = [
   "approve",
   "reject",

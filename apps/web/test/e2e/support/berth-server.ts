@@ -37,7 +37,7 @@ async function freePort(): Promise<number> {
 /**
  * Starts the built `berth serve` on a free loopback port with a fresh data folder, on a
  * fresh Postgres database when `TEST_DATABASE_URL` is set and on the embedded engine
- * otherwise, and waits until `/api/v1/health` answers 200.
+ * otherwise, and waits until `/api/v1/health` returns 200.
  */
 export async function startBerthServer(): Promise<BerthServer> {
   if (!existsSync(API_BIN)) {

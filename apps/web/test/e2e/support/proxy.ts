@@ -10,8 +10,8 @@ export interface FrontServer {
 
 /**
  * Serves the static build through `dashboardRoutes` and forwards `/api/` to the Berth
- * server, keeping every header including `Host`, so the API's same-origin check sees the
- * address the browser used. Used when `berth serve` does not serve the dashboard itself.
+ * server, keeping every header including `Host`, so the API's same-origin check compares
+ * against the address the browser used. Used when `berth serve` does not serve the dashboard itself.
  */
 export async function startFrontServer(buildDir: string, apiUrl: string): Promise<FrontServer> {
   const api = new URL(apiUrl);
