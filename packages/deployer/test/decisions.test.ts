@@ -56,6 +56,11 @@ describe("judgeContainer", () => {
       "container is restarting (restart count 1): check its logs",
     ],
     [
+      "podman's stopped state fails with the exit code",
+      snapshot({ status: "stopped", running: false, exitCode: 3 }),
+      "container exited with code 3",
+    ],
+    [
       "exit fails with its code",
       snapshot({ status: "exited", running: false, exitCode: 1 }),
       "container exited with code 1",

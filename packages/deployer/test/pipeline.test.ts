@@ -142,6 +142,16 @@ describe("deploy pipeline", () => {
     expect(Date.now() - started).toBeLessThan(5000);
   });
 
+  test("restart loop under a restart policy fails the gate", async () => {
+    const stage = await addStage(rig, { name: "flap", restartPolicy: "always", healthCheck: null });
+    await pushShop(rig, "4.1", "flapping");
+
+    const { deploy } = await deployAndRun(stage.id, "4.1");
+
+    expect(deploy.status).toBe("rolled_back");
+    expect(deploy.error).toMatch(/container is restarting|container exited with code 3/);
+  });
+
   test("pull of a missing tag fails and changes nothing", async () => {
     const stage = await addStage(rig, { name: "pull" });
 

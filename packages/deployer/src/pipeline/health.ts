@@ -15,7 +15,8 @@ const WAIT: HealthVerdict = { kind: "wait" };
  * returns `wait`.
  */
 export function judgeContainer(state: ContainerState): HealthVerdict {
-  if (state.status === "exited" || state.status === "dead") {
+  // Podman reports `stopped` for an exited container its restart policy will start again.
+  if (state.status === "exited" || state.status === "dead" || state.status === "stopped") {
     return { kind: "fail", reason: `container exited with code ${state.exitCode}` };
   }
   if (state.status === "restarting" || state.restartCount > 0) {

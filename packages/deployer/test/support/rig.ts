@@ -131,18 +131,23 @@ export async function updateSettingsRow(
   await rig.handle.db.update(settings).set(values).where(eq(settings.id, 1));
 }
 
-/** Pushes `acme/shop:<tag>`; `broken` images serve no `/health`, `crashing` ones exit at once. */
+const COMMANDS: Record<"good" | "broken" | "crashing" | "flapping", string[] | undefined> = {
+  good: undefined,
+  broken: ["/bin/busybox", "httpd", "-f", "-p", "8080", "-h", "/tmp"],
+  crashing: ["/bin/busybox", "false"],
+  flapping: ["/bin/busybox", "sh", "-c", "/bin/busybox sleep 0.2; exit 3"],
+};
+
+/**
+ * Pushes `acme/shop:<tag>`. `broken` images serve no `/health`, `crashing` ones exit at once,
+ * and `flapping` ones exit with code 3 after 0.2 s.
+ */
 export async function pushShop(
   rig: Rig,
   tag: string,
-  kind: "good" | "broken" | "crashing" = "good",
+  kind: keyof typeof COMMANDS = "good",
 ): Promise<string> {
-  const cmd =
-    kind === "broken"
-      ? ["/bin/busybox", "httpd", "-f", "-p", "8080", "-h", "/tmp"]
-      : kind === "crashing"
-        ? ["/bin/busybox", "false"]
-        : undefined;
+  const cmd = COMMANDS[kind];
   const { digest } = await pushTestImage({
     registry: rig.registry.host,
     repository: "acme/shop",
