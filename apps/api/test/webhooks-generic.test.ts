@@ -1,5 +1,6 @@
 import pino from "pino";
 import { describe, expect, test } from "vitest";
+import type { DeliveryEvent } from "../src/webhooks/types.js";
 import { ENGINES, errorOf, useDatabase } from "./helpers.js";
 import { configureSecret, deliveries, SECRET, webhookApp } from "./webhooks-helpers.js";
 
@@ -154,5 +155,35 @@ describe("webhook rejection log", () => {
     ]);
     expect(lines.join("")).not.toContain("wrong-secret-value");
     expect(lines.join("")).not.toContain(SECRET);
+  });
+});
+
+describe("webhook delivery events", () => {
+  const database = useDatabase("pglite");
+
+  test("each delivery reports its outcome", async () => {
+    const { db } = database();
+    await configureSecret(db, "generic");
+    const events: DeliveryEvent[] = [];
+    const { app, settle } = webhookApp(db, { onDelivery: (event) => events.push(event) });
+    const send = (secret: string, image: string) =>
+      app.request(`/hooks/generic/${secret}`, {
+        method: "POST",
+        body: JSON.stringify({ image }),
+        headers: JSON_HEADERS,
+      });
+
+    await send(SECRET, "registry.example.test/acme/app:1");
+    await send(SECRET, "registry.example.test/acme/app:1");
+    await send("wrong", "registry.example.test/acme/app:1");
+    await send(SECRET, "registry.example.test/acme/app");
+    await settle();
+
+    expect(events).toEqual([
+      { source: "generic", outcome: "accepted", status: 202 },
+      { source: "generic", outcome: "duplicate", status: 202 },
+      { source: "generic", outcome: "rejected", status: 401 },
+      { source: "generic", outcome: "rejected", status: 422 },
+    ]);
   });
 });

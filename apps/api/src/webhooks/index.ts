@@ -8,4 +8,4 @@ export { DEFAULT_DEDUPE_WINDOW_SECONDS } from "./intake.js";
 export { DEFAULT_WEBHOOK_BODY_LIMIT_BYTES, webhookRoutes } from "./routes.js";
 export { type WebhookSettingsDeps, webhookSettingsRoutes } from "./settings-routes.js";
 export { hmacSha256Hex, secretsEqual, verifyHmacSignature } from "./signature.js";
-export type { PushNotice, PushOutcome, WebhookDeps } from "./types.js";
+export type { DeliveryEvent, PushNotice, PushOutcome, WebhookDeps } from "./types.js";

@@ -29,6 +29,7 @@ export async function acceptDelivery(
 ): Promise<Response> {
   if (parsed.kind === "ignored") {
     deps.logger?.debug({ source, reason: parsed.reason }, "webhook delivery ignored");
+    deps.onDelivery?.({ source, outcome: "ignored", status: 200 });
     return c.json({ status: "ignored", reason: parsed.reason }, 200);
   }
 
@@ -62,6 +63,7 @@ export async function acceptDelivery(
     },
     "webhook delivery accepted",
   );
+  deps.onDelivery?.({ source, outcome: recorded.fresh ? "accepted" : "duplicate", status: 202 });
   return c.json(
     {
       status: recorded.fresh ? "accepted" : "duplicate",

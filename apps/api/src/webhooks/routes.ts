@@ -78,13 +78,18 @@ export function webhookRoutes(deps: WebhookDeps): Hono {
 
 /**
  * Logs each rejected delivery once, so a sender with a wrong secret or payload shows up in
- * the log. The request path is left out because URL-secret sources carry the secret in it.
+ * the log, and reports it to `onDelivery`. The request path is left out because URL-secret
+ * sources carry the secret in it. Server errors are logged by the app's error handler.
  */
 function logRejections(deps: WebhookDeps): MiddlewareHandler {
   return async (c, next) => {
     await next();
+    if (c.error === undefined) {
+      return;
+    }
+    const source = c.req.path.split("/").find(isWebhookSource);
+    deps.onDelivery?.({ source, outcome: "rejected", status: c.res.status });
     if (c.error instanceof ApiError && c.error.status < 500) {
-      const source = c.req.path.split("/").find((part) => SOURCES.has(part));
       deps.logger?.warn(
         { source, status: c.error.status, code: c.error.code, reason: c.error.message },
         "webhook delivery rejected",
@@ -94,6 +99,10 @@ function logRejections(deps: WebhookDeps): MiddlewareHandler {
 }
 
 const SOURCES: ReadonlySet<string> = new Set(WEBHOOK_SOURCES);
+
+function isWebhookSource(value: string): value is WebhookSource {
+  return SOURCES.has(value);
+}
 
 /** The source's secret, decrypted; a source without one is not set up, so it answers 404. */
 async function loadSecret(deps: WebhookDeps, source: WebhookSource): Promise<string> {

@@ -16,6 +16,14 @@ export interface PushOutcome {
   matchedStages: number;
 }
 
+/** How a delivery ended: recorded, a repeat of a recent push, ignored, or rejected with an error. */
+export interface DeliveryEvent {
+  source: WebhookSource | undefined;
+  outcome: "accepted" | "duplicate" | "ignored" | "rejected";
+  /** HTTP status of the response. */
+  status: number;
+}
+
 export interface WebhookDeps {
   db: Database;
   /** Decrypts a value of `settings.webhook_secrets_encrypted`. */
@@ -31,6 +39,11 @@ export interface WebhookDeps {
   dedupeWindowSeconds?: number | undefined;
   /** Largest webhook body accepted, in bytes. Default 256 KiB. */
   maxBodyBytes?: number | undefined;
-  /** Runs work after the response; the default is `setImmediate`. Tests pass their own to await it. */
+  /**
+   * Runs work after the response; the default is `setImmediate`. A server passes its own to
+   * await pending checks on shutdown, and tests to await them before asserting.
+   */
   schedule?: ((task: () => Promise<void>) => void) | undefined;
+  /** Called once per delivery with how it ended, e.g. to count deliveries by source and result. */
+  onDelivery?: ((delivery: DeliveryEvent) => void) | undefined;
 }
