@@ -1,8 +1,10 @@
 import { createUser, StoreError } from "@berth/store";
+import { Hono } from "hono";
+import pino from "pino";
 import { describe, expect, test } from "vitest";
 import { z } from "zod";
 import { bodyLimit, readJsonBody } from "../src/http/body.js";
-import { ApiError } from "../src/http/errors.js";
+import { ApiError, errorHandler } from "../src/http/errors.js";
 import { securityHeaders } from "../src/http/security.js";
 import { ENGINES, errorOf, json, testApp, useDatabase } from "./helpers.js";
 
@@ -173,5 +175,29 @@ describe.each(ENGINES)("store errors on $engine", ({ engine }) => {
     expect(second.status).toBe(409);
     expect(error.code).toBe("conflict");
     expect(error.details).toEqual({ constraint: "users_username_key" });
+  });
+});
+
+describe("error log", () => {
+  test.each([
+    { path: "/api/v1/hooks/generic/s3cret", logged: "/api/v1/hooks/generic/<secret>" },
+    { path: "/api/v1/hooks/dockerhub/s3cret", logged: "/api/v1/hooks/dockerhub/<secret>" },
+    { path: "/api/v1/projects/abc", logged: "/api/v1/projects/abc" },
+  ])("server error on $path logs $logged", async ({ path, logged }) => {
+    const lines: string[] = [];
+    const logger = pino({ level: "info" }, { write: (line: string) => lines.push(line) });
+    const app = new Hono();
+    app.onError(errorHandler({ logger }));
+    app.post("*", () => {
+      throw new Error("database went away");
+    });
+
+    const response = await app.request(path, { method: "POST" });
+    const entry = JSON.parse(lines[0] ?? "{}") as { path?: string; msg?: string };
+
+    expect(response.status).toBe(500);
+    expect(entry.msg).toBe("request failed");
+    expect(entry.path).toBe(logged);
+    expect(lines.join("")).not.toContain("s3cret");
   });
 });

@@ -155,12 +155,20 @@ export function errorHandler(options: { logger?: Logger | undefined } = {}): Err
     const apiError = toApiError(error);
     if (apiError.status >= 500) {
       options.logger?.error(
-        { err: error, method: c.req.method, path: c.req.path },
+        { err: error, method: c.req.method, path: redactPath(c.req.path) },
         "request failed",
       );
     }
     return errorResponse(c, apiError);
   };
+}
+
+/** Webhook URLs that carry their secret as the last path segment. */
+const SECRET_IN_PATH = /(\/hooks\/(?:dockerhub|generic))\/[^/]+/;
+
+/** Replaces a webhook secret in a request path, so the path can be logged. */
+export function redactPath(path: string): string {
+  return path.replace(SECRET_IN_PATH, "$1/<secret>");
 }
 
 /** Returns a 404 in the error shape for unknown routes. */
