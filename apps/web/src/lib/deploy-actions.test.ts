@@ -9,7 +9,7 @@ describe("availableActions", () => {
   test.each([
     ["pending_approval", ["approve", "reject"]],
     ["queued", ["cancel"]],
-    ["running", ["cancel"]],
+    ["running", []],
     ["succeeded", ["redeploy", "rollback"]],
     ["failed", ["redeploy"]],
     ["rolled_back", ["redeploy"]],

@@ -24,12 +24,14 @@ export function availableActions(deploy: Deploy, promoteTarget: string | null): 
       });
       break;
     case "queued":
-    case "running":
       actions.push({
         action: "cancel",
         label: "Cancel",
-        confirm: `Cancel the deploy of ${deploy.tag}? What it created so far is removed and the running instances stay.`,
+        confirm: `Cancel the deploy of ${deploy.tag}? It will not run, and the running instances stay.`,
       });
+      break;
+    case "running":
+      // A running deploy runs to its end: the pipeline cleans up after itself on failure.
       break;
     case "succeeded":
       actions.push({

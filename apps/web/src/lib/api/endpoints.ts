@@ -6,8 +6,8 @@
 import type {
   ApiToken,
   Deploy,
+  DeployLogLine,
   DeployStatus,
-  DeployTrigger,
   ImageInspection,
   Instance,
   Project,
@@ -87,12 +87,18 @@ export interface DeployFilters {
   projectId?: string | undefined;
   stageId?: string | undefined;
   status?: DeployStatus | "" | undefined;
-  trigger?: DeployTrigger | "" | undefined;
   limit?: number | undefined;
+  /** The `nextCursor` of the previous page. */
   before?: string | undefined;
 }
 
-/** Deploy actions. Each returns the deploy it changed or created. */
+export interface DeployPage {
+  deploys: Deploy[];
+  /** Cursor of the next older page; `null` on the last page. */
+  nextCursor: string | null;
+}
+
+/** Actions on one deploy; each returns the deploy it changed or the one it created. */
 export const DEPLOY_ACTIONS = [
   "approve",
   "reject",
@@ -104,22 +110,56 @@ export const DEPLOY_ACTIONS = [
 export type DeployAction = (typeof DEPLOY_ACTIONS)[number];
 
 export const deploys = {
-  list: (filters: DeployFilters = {}) => list<Deploy>("/deploys", "deploys", { ...filters }),
+  list: async (filters: DeployFilters = {}): Promise<DeployPage> => {
+    const body = await request<Partial<DeployPage>>("GET", "/deploys", { query: { ...filters } });
+    return { deploys: body.deploys ?? [], nextCursor: body.nextCursor ?? null };
+  },
   get: (id: string) => one<Deploy>("GET", `/deploys/${id}`, "deploy"),
-  create: (stageId: string, tag: string) =>
-    one<Deploy>("POST", "/deploys", "deploy", { stageId, tag }),
-  act: (id: string, action: DeployAction) =>
-    one<Deploy>("POST", `/deploys/${id}/${action}`, "deploy", {}),
+  /** The whole log so far, for finished deploys and when the live stream is unavailable. */
+  log: (id: string) =>
+    request<unknown>("GET", `/deploys/${id}/log`).then(
+      (body) => unwrap<DeployLogLine[]>(body, "entries") ?? [],
+    ),
+  create: (stageId: string, tag: string, digest?: string | null) =>
+    one<Deploy>("POST", "/deploys", "deploy", { stageId, tag, ...(digest ? { digest } : {}) }),
+  /** Deploys to `stageId` the digest running in the stage it promotes from. */
+  promote: (stageId: string) => one<Deploy>("POST", "/deploys/promote", "deploy", { stageId }),
+  approve: (id: string) => one<Deploy>("POST", `/deploys/${id}/approve`, "deploy", {}),
+  reject: (id: string) => one<Deploy>("POST", `/deploys/${id}/reject`, "deploy", {}),
+  cancel: (id: string) => one<Deploy>("POST", `/deploys/${id}/cancel`, "deploy", {}),
+  rollback: (id: string) => one<Deploy>("POST", `/deploys/${id}/rollback`, "deploy", {}),
 };
 
-export const INSTANCE_ACTIONS = ["start", "stop", "restart"] as const;
+/**
+ * Runs a deploy action. A redeploy is a new deploy of the same tag pinned to the same
+ * digest; a promotion deploys to `promoteStageId`, the stage that promotes from this one.
+ */
+export function runDeployAction(
+  deploy: Deploy,
+  action: DeployAction,
+  promoteStageId: string | null,
+): Promise<Deploy> {
+  switch (action) {
+    case "redeploy":
+      return deploys.create(deploy.stageId, deploy.tag, deploy.digest);
+    case "promote":
+      if (!promoteStageId) {
+        return Promise.reject(new Error(`no stage promotes from the stage of deploy ${deploy.id}`));
+      }
+      return deploys.promote(promoteStageId);
+    default:
+      return deploys[action](deploy.id);
+  }
+}
+
+/** Container actions; each returns the instance after the change. */
+export const INSTANCE_ACTIONS = ["start", "stop", "restart", "remove"] as const;
 export type InstanceAction = (typeof INSTANCE_ACTIONS)[number];
 
 export const instances = {
   list: (stageId?: string) => list<Instance>("/instances", "instances", { stageId }),
   act: (id: string, action: InstanceAction) =>
     one<Instance>("POST", `/instances/${id}/${action}`, "instance", {}),
-  remove: (id: string) => request<undefined>("DELETE", `/instances/${id}`),
 };
 
 export const quickDeploy = {
