@@ -22,6 +22,12 @@ export interface Config {
   logLevel: (typeof LOG_LEVELS)[number];
   /** Seconds to let requests and work in progress finish after SIGTERM or SIGINT. */
   shutdownTimeoutSeconds: number;
+  /** The Docker engine, as a `DOCKER_HOST` value; unset means the default unix socket. */
+  dockerHost: string | undefined;
+  /** Bearer token `/metrics` requires; unset leaves it open. */
+  metricsToken: string | undefined;
+  /** Folder of the built dashboard; unset serves the one apps/web built, if any. */
+  webDir: string | undefined;
 }
 
 /** The environment is invalid; the message names each variable and what it expects. */
@@ -66,6 +72,10 @@ const environmentSchema = z.object({
       .default("info"),
   ),
   BERTH_SHUTDOWN_TIMEOUT_SECONDS: integer("BERTH_SHUTDOWN_TIMEOUT_SECONDS", 1, 3600, 30),
+  BERTH_DOCKER_HOST: optionalText,
+  DOCKER_HOST: optionalText,
+  BERTH_METRICS_TOKEN: optionalText,
+  BERTH_WEB_DIR: optionalText.transform((value) => (value ? path.resolve(value) : undefined)),
 });
 
 /**
@@ -98,6 +108,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     seedFile: values.BERTH_SEED_FILE,
     logLevel: values.BERTH_LOG_LEVEL,
     shutdownTimeoutSeconds: values.BERTH_SHUTDOWN_TIMEOUT_SECONDS,
+    dockerHost: values.BERTH_DOCKER_HOST ?? values.DOCKER_HOST,
+    metricsToken: values.BERTH_METRICS_TOKEN,
+    webDir: values.BERTH_WEB_DIR,
   };
 }
 

@@ -5,6 +5,7 @@ import type { Logger } from "pino";
 import { createApp } from "./app.js";
 import type { Config } from "./config.js";
 import { openStore, type Store } from "./open-store.js";
+import { startService } from "./service/service.js";
 import { VERSION } from "./version.js";
 
 /** A running server; `close()` stops taking requests, then closes the database. */
@@ -15,7 +16,8 @@ export interface RunningServer {
 
 /**
  * Starts Berth: opens and migrates the database, imports `BERTH_SEED_FILE` while the database
- * has no registries and no projects, and serves HTTP on the configured host and port.
+ * has no registries and no projects, starts the deploy worker (after its start-up recovery)
+ * and the poller, and serves HTTP on the configured host and port.
  */
 export async function startServer(
   config: Config,
@@ -32,8 +34,29 @@ export async function startServer(
     throw error;
   }
 
-  const app = createApp({ ...store, logger, version: VERSION });
+  const service = await startService({
+    db: store.database.db,
+    secrets: store.secrets,
+    logger,
+    dockerHost: config.dockerHost,
+  }).catch(async (error: unknown) => {
+    await store.close();
+    throw error;
+  });
+  const app = createApp({
+    ...store,
+    logger,
+    version: VERSION,
+    onPush: service.onPush,
+    hub: service.hub,
+    docker: service.docker,
+    wake: () => service.worker.wake(),
+    pollerCounters: () => service.poller.counters(),
+    metricsToken: config.metricsToken,
+    webDir: config.webDir,
+  });
   const server = await listen(app.fetch, config).catch(async (error: unknown) => {
+    await service.stop(config.shutdownTimeoutSeconds * 1000);
     await store.close();
     throw error;
   });
@@ -46,7 +69,11 @@ export async function startServer(
   return {
     url,
     async close() {
-      await closeServer(server, config.shutdownTimeoutSeconds);
+      // Requests, the poller and running deploys drain together within the one timeout.
+      await Promise.all([
+        closeServer(server, config.shutdownTimeoutSeconds),
+        service.stop(config.shutdownTimeoutSeconds * 1000),
+      ]);
       await store.close();
       logger.info("Berth stopped");
     },

@@ -1,0 +1,117 @@
+import { getSettings, REACH_MODES, updateSettings } from "@berth/store";
+import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
+import { audit } from "../auth/audit.js";
+import { requireAuth } from "../auth/middleware.js";
+import type { AuthEnv } from "../auth/principal.js";
+import { toJson, withoutUndefined } from "../resources/json.js";
+import { AUTH_ERRORS, jsonBody, jsonResponse, WRITE_ERRORS } from "../resources/openapi.js";
+import type { OperationsDeps } from "./types.js";
+
+const tags = ["settings"];
+
+const SettingsSchema = z
+  .object({
+    baseDomain: z.string().nullable(),
+    stageSubdomainPattern: z.string(),
+    tagSubdomainPattern: z.string(),
+    dockerNetwork: z.string(),
+    reachMode: z.enum(REACH_MODES),
+    hostAddress: z.string(),
+    npmUrl: z.string().nullable(),
+    npmEmail: z.string().nullable(),
+    npmPasswordSet: z.boolean(),
+    pollCron: z.string().nullable(),
+    pollIntervalSeconds: z.number().int(),
+    pollJitterSeconds: z.number().int(),
+    deployConcurrency: z.number().int(),
+    healthTimeoutSeconds: z.number().int(),
+    notificationUrl: z.string().nullable(),
+    notificationSecretSet: z.boolean(),
+    volumeAllowList: z.array(z.string()),
+    autoCreateProjects: z.boolean(),
+    webhookSecretSources: z.array(z.string()),
+    updatedAt: z.string(),
+  })
+  .openapi("Settings");
+
+const httpUrl = z
+  .string()
+  .regex(/^https?:\/\/\S+$/, { error: "expected an http:// or https:// URL" })
+  .nullable();
+const seconds = (max: number) =>
+  z
+    .number()
+    .int({ error: `expected a whole number of seconds from 1 to ${max}` })
+    .min(1, { error: `expected a whole number of seconds from 1 to ${max}` })
+    .max(max, { error: `expected a whole number of seconds from 1 to ${max}` });
+
+/** Secrets are write-only: send a value to set one, `null` to clear it; reads say only whether one is set. */
+const SettingsPatchSchema = z
+  .object({
+    baseDomain: z
+      .string()
+      .regex(/^[a-z0-9.-]+$/i, { error: "expected a domain such as apps.example.com" })
+      .nullable(),
+    stageSubdomainPattern: z.string().min(1),
+    tagSubdomainPattern: z.string().min(1),
+    dockerNetwork: z.string().min(1),
+    reachMode: z.enum(REACH_MODES),
+    hostAddress: z.string().min(1),
+    npmUrl: httpUrl,
+    npmEmail: z.email({ error: "expected an email address" }).nullable(),
+    npmPassword: z.string().min(1).nullable(),
+    pollCron: z.string().min(1).nullable(),
+    pollIntervalSeconds: seconds(86400),
+    pollJitterSeconds: z.number().int().min(0).max(3600),
+    deployConcurrency: z.number().int().min(1).max(64),
+    healthTimeoutSeconds: seconds(3600),
+    notificationUrl: httpUrl,
+    notificationSecret: z.string().min(1).nullable(),
+    volumeAllowList: z.array(z.string().startsWith("/", { error: "expected an absolute path" })),
+    autoCreateProjects: z.boolean(),
+  })
+  .partial()
+  .strict()
+  .openapi("SettingsPatch");
+
+/** Adds `GET /settings` for anyone signed in and `PATCH /settings` for admins. */
+export function registerSettingsRoutes(app: OpenAPIHono<AuthEnv>, deps: OperationsDeps): void {
+  app.openapi(
+    createRoute({
+      method: "get",
+      path: "/settings",
+      tags,
+      middleware: [requireAuth(deps, "viewer")] as const,
+      responses: {
+        200: jsonResponse(z.object({ settings: SettingsSchema }), "The settings"),
+        ...AUTH_ERRORS,
+      },
+    }),
+    async (c) => c.json({ settings: toJson(await getSettings(deps.db)) }, 200),
+  );
+
+  app.openapi(
+    createRoute({
+      method: "patch",
+      path: "/settings",
+      tags,
+      middleware: [requireAuth(deps, "admin")] as const,
+      request: { body: jsonBody(SettingsPatchSchema) },
+      responses: {
+        200: jsonResponse(z.object({ settings: SettingsSchema }), "The changed settings"),
+        ...WRITE_ERRORS,
+      },
+    }),
+    async (c) => {
+      const patch = withoutUndefined(c.req.valid("json"));
+      const settings = await deps.db.transaction(async (tx) => {
+        const updated = await updateSettings(tx, deps.secrets, patch);
+        await audit(tx, c.get("principal"), "settings.update", undefined, {
+          fields: Object.keys(patch),
+        });
+        return updated;
+      });
+      return c.json({ settings: toJson(settings) }, 200);
+    },
+  );
+}
