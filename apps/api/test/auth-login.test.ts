@@ -131,6 +131,22 @@ describe.each(ENGINES)("login on $engine", ({ engine }) => {
     expect(later.status).toBe(200);
   });
 
+  test("user limit leaves other users alone", async () => {
+    const handle = database();
+    await seedUser(handle, "alice", "viewer");
+    await seedUser(handle, "bob", "viewer");
+    const app = authApp(handle.db, { loginLimiter: undefined });
+
+    for (let attempt = 0; attempt < 10; attempt += 1) {
+      expect((await postLogin(app, { username: "alice", password: "nope" })).status).toBe(401);
+    }
+    const alice = await postLogin(app, { username: "alice", password: TEST_PASSWORD });
+    const bob = await postLogin(app, { username: "bob", password: TEST_PASSWORD });
+
+    expect(alice.status).toBe(429);
+    expect(bob.status).toBe(200);
+  });
+
   test("invalid login body gives 422", async () => {
     const handle = database();
     const app = authApp(handle.db);

@@ -56,17 +56,24 @@ export const passwordChangeSchema = z.object({
 export function authRoutes(deps: AuthRoutesDeps): Hono<AuthEnv> {
   const now = deps.now ?? (() => new Date());
   const ttlSeconds = deps.sessionTtlSeconds ?? DEFAULT_SESSION_TTL_SECONDS;
-  // Ten failures per user name or per address in 15 minutes, then a pause until the oldest expires.
-  const limiter =
+  // Ten failures per user name in 15 minutes, then a pause until the oldest expires. The
+  // address limit is higher because users behind one proxy or NAT share an address.
+  const userLimiter =
     deps.loginLimiter ?? createLoginLimiter({ maxFailures: 10, windowMs: 15 * 60 * 1000 });
+  const addressLimiter =
+    deps.loginLimiter ?? createLoginLimiter({ maxFailures: 100, windowMs: 15 * 60 * 1000 });
   const clientAddress = deps.clientAddress ?? peerAddress;
   const app = new Hono<AuthEnv>();
 
   app.post("/login", async (c) => {
     assertSameOrigin(c, deps);
     const body = await readJsonBody(c, loginSchema);
-    const keys = [`address:${clientAddress(c)}`, `user:${body.username.toLowerCase()}`];
-    const retryAfter = limiter.retryAfterSeconds(keys);
+    const userKey = `user:${body.username.toLowerCase()}`;
+    const addressKey = `address:${clientAddress(c)}`;
+    const retryAfter = Math.max(
+      userLimiter.retryAfterSeconds([userKey]),
+      addressLimiter.retryAfterSeconds([addressKey]),
+    );
     if (retryAfter > 0) {
       throw new ApiError(
         "rate_limited",
@@ -82,11 +89,12 @@ export function authRoutes(deps: AuthRoutesDeps): Hono<AuthEnv> {
     const hash = user?.passwordHash ?? (await decoyPasswordHash());
     const valid = await verifyPassword(body.password, hash);
     if (!user || !valid || user.disabled) {
-      limiter.recordFailure(keys);
+      userLimiter.recordFailure([userKey]);
+      addressLimiter.recordFailure([addressKey]);
       deps.logger?.warn({ username: body.username, address: clientAddress(c) }, "login failed");
       throw new ApiError("unauthorized", "user name or password is wrong");
     }
-    limiter.reset(`user:${body.username.toLowerCase()}`);
+    userLimiter.reset(userKey);
 
     const token = randomToken();
     const expiresAt = new Date(now().getTime() + ttlSeconds * 1000);
