@@ -26,7 +26,7 @@ export function availableActions(deploy: Deploy, promoteTarget: string | null): 
     case "queued":
       actions.push({
         action: "cancel",
-        label: "Cancel",
+        label: "Cancel deploy",
         confirm: `Cancel the deploy of ${deploy.tag}? It will not run, and the running instances stay.`,
       });
       break;

@@ -76,6 +76,28 @@ test("registry, project and stage with a tag preview", async ({ page }) => {
     await expect(tile).toBeVisible();
     await expect(tile.getByText("not deployed")).toBeVisible();
   });
+
+  await test.step("deploy a tag and land on its page", async () => {
+    await page.locator('[data-stage="prod"]').getByRole("link", { name: "prod" }).click();
+    await page.getByLabel("Tag", { exact: true }).fill("bad tag!");
+    await page.getByRole("button", { name: "Deploy", exact: true }).click();
+    await expect(page.locator("#deploy-tag-error")).toContainText('invalid tag "bad tag!"');
+
+    await page.getByLabel("Tag", { exact: true }).fill("1.2.0");
+    await page.getByRole("button", { name: "Deploy", exact: true }).click();
+    await expect(page.getByRole("heading", { name: "Deploy 1.2.0" })).toBeVisible();
+    await expect(page).toHaveTitle("Deploy 1.2.0 · Berth");
+    await expect(page.getByLabel("Deploy log")).toBeVisible();
+  });
+
+  await test.step("find the deploy in the filtered history", async () => {
+    await page.getByRole("link", { name: "Deploys" }).click();
+    await page.getByLabel("Project").selectOption({ label: "Shop" });
+    await expect(page).toHaveURL(/projectId=/);
+    await expect(page.getByRole("link", { name: "1.2.0" })).toBeVisible();
+    await page.getByLabel("Status").selectOption("rejected");
+    await expect(page.getByText("No deploys match")).toBeVisible();
+  });
 });
 
 test("a slug taken twice shows the API's conflict message", async ({ page }) => {
