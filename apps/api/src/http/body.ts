@@ -9,7 +9,7 @@ export const DEFAULT_BODY_LIMIT_BYTES = 1024 * 1024;
 
 /**
  * Rejects bodies over `maxBytes` with 413. A `Content-Length` over the limit is rejected
- * before any byte is read; a chunked body is counted while it streams and cut off at the limit.
+ * before any byte is read. A chunked body is counted while it streams and cut off at the limit.
  */
 export function bodyLimit(maxBytes: number = DEFAULT_BODY_LIMIT_BYTES): MiddlewareHandler {
   return honoBodyLimit({
@@ -24,7 +24,7 @@ export function bodyLimit(maxBytes: number = DEFAULT_BODY_LIMIT_BYTES): Middlewa
   });
 }
 
-/** True when the request says its body is JSON (`application/json` or `…+json`). */
+/** True when the content type declares JSON (`application/json` or `…+json`). */
 export function isJsonContentType(contentType: string | undefined): boolean {
   const mediaType = contentType?.split(";")[0]?.trim().toLowerCase() ?? "";
   return mediaType === "application/json" || mediaType.endsWith("+json");

@@ -11,9 +11,10 @@ export interface CrossOriginOptions {
 
 /**
  * Rejects a state-changing request that a browser sent from another site (403). Browsers
- * send `Origin` on every POST, PUT, PATCH and DELETE, and `Sec-Fetch-Site` on every request;
- * a request with neither comes from a non-browser client, which cannot be tricked into
- * carrying a victim's cookie, so it passes.
+ * send `Origin` on every request whose method is not GET or HEAD (Fetch standard), and
+ * `Sec-Fetch-Site` on requests to HTTPS origins. A request with neither comes from a
+ * non-browser client. Such a client cannot be tricked into carrying a victim's cookie, so
+ * the request passes.
  *
  * The server's own origin is taken from the `Host` header, so this holds behind a proxy that
  * keeps `Host`; a proxy that rewrites it needs the public origin in `trustedOrigins`.

@@ -1,4 +1,4 @@
-/** What a payload says once parsed: a pushed tag, or something to acknowledge and ignore. */
+/** A parsed payload: a pushed tag, or something to acknowledge and ignore. */
 export type ParsedDelivery =
   | { kind: "push"; image: string; tag: string; digest: string | null }
   | { kind: "ignored"; reason: string };
@@ -9,7 +9,7 @@ export function ignored(reason: string): ParsedDelivery {
 
 const SHA256_DIGEST = /^sha256:[a-f0-9]{64}$/;
 
-/** The digest when it is a well-formed sha256 digest, else null: it is only a hint anyway. */
+/** Returns the digest when it is a well-formed sha256 digest, else null, since it is only a hint. */
 export function digestOrNull(value: string | null | undefined): string | null {
   return value && SHA256_DIGEST.test(value) ? value : null;
 }

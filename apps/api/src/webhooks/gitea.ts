@@ -41,7 +41,7 @@ export function parseGiteaDelivery(event: string | undefined, payload: unknown):
   return { kind: "push", image, tag: pkg.version, digest: null };
 }
 
-/** The registry host is Gitea's own host, which the package's web page URL carries. */
+/** Returns Gitea's own host, which is also its registry host, from the package's web page URL. */
 function registryHost(htmlUrl: string | undefined): string {
   try {
     return new URL(htmlUrl ?? "").host;

@@ -17,8 +17,9 @@ function runAfterResponse(task: () => Promise<void>): void {
 }
 
 /**
- * Answers a parsed delivery: 200 with the reason when it is ignored, else records it and
- * answers 202, then checks the stages after the response unless it duplicates a recent push.
+ * Responds to a parsed delivery with 200 and the reason when it is ignored. Otherwise it
+ * records the delivery, responds 202, and checks the stages after the response unless the
+ * delivery repeats a recent push.
  */
 export async function acceptDelivery(
   c: Context,
@@ -73,7 +74,7 @@ export async function acceptDelivery(
   );
 }
 
-/** Runs `onPush` and records its outcome; failures are logged and stored, never thrown. */
+/** Runs `onPush` and records its outcome. Failures are logged and stored instead of thrown. */
 async function checkStages(deps: WebhookDeps, push: PushNotice): Promise<void> {
   const processedAt = () => deps.now?.() ?? new Date();
   try {

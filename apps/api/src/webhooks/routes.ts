@@ -104,7 +104,7 @@ function isWebhookSource(value: string): value is WebhookSource {
   return SOURCES.has(value);
 }
 
-/** The source's secret, decrypted; a source without one is not set up, so it answers 404. */
+/** Returns the source's secret, decrypted. A source without one is not set up, so it gives 404. */
 async function loadSecret(deps: WebhookDeps, source: WebhookSource): Promise<string> {
   const ciphertext = (await getWebhookSecretsEncrypted(deps.db))[source];
   if (!ciphertext) {
@@ -125,8 +125,8 @@ async function readJsonBytes(c: Context, source: WebhookSource): Promise<Uint8Ar
 }
 
 /**
- * The bytes Gitea and Forgejo sign: the raw body for JSON hooks, or the `payload` field's
- * value for form hooks, which sign the JSON text before form-encoding it.
+ * Reads the bytes Gitea and Forgejo sign: the raw body for JSON hooks, or the `payload` field's
+ * value for form hooks, because those sign the JSON text before form-encoding it.
  */
 async function readSignedBytes(c: Context, source: WebhookSource): Promise<Uint8Array> {
   const contentType = c.req.header("content-type");

@@ -30,7 +30,7 @@ export const deliveriesQuery = z.object({
   before: z.coerce.date().optional(),
 });
 
-/** The URL path a sender posts to; URL-secret sources show a placeholder, never the secret. */
+/** Returns the URL path a sender posts to, with a placeholder where a URL secret goes. */
 function endpointPath(hooksPath: string, source: WebhookSource): string {
   return SIGNED_SOURCES.has(source) ? `${hooksPath}/${source}` : `${hooksPath}/${source}/<secret>`;
 }
@@ -47,9 +47,10 @@ function parseSource(value: string): WebhookSource {
 }
 
 /**
- * Routes under `/api/v1/webhooks`: `GET /` lists the endpoints and whether each has a secret,
- * `POST /:source/secret` generates a new secret (admins; shown in this response only), and
- * `GET /deliveries` lists received deliveries, including pushes no stage tracks (`unmatched`).
+ * Builds the routes under `/api/v1/webhooks`:
+ * - `GET /` lists the endpoints and whether each has a secret.
+ * - `POST /:source/secret` generates a new secret, for admins only, shown in this response only.
+ * - `GET /deliveries` lists received deliveries, including pushes no stage tracks (`unmatched`).
  */
 export function webhookSettingsRoutes(deps: WebhookSettingsDeps): Hono<AuthEnv> {
   const hooksPath = deps.hooksPath ?? "/api/v1/hooks";

@@ -1,7 +1,7 @@
 import type { Database, WebhookSource } from "@berth/store";
 import type { Logger } from "pino";
 
-/** A pushed tag handed to the stage check after the webhook was answered. */
+/** A pushed tag, handed to the stage check after the webhook response was sent. */
 export interface PushNotice {
   source: WebhookSource;
   /** `registry/repository`, lowercase, e.g. `ghcr.io/acme/app`. */
@@ -11,12 +11,12 @@ export interface PushNotice {
   deliveryId: string;
 }
 
-/** What the stage check found; recorded on the delivery as `matched` or `unmatched`. */
+/** Result of the stage check, recorded on the delivery as `matched` or `unmatched`. */
 export interface PushOutcome {
   matchedStages: number;
 }
 
-/** How a delivery ended: recorded, a repeat of a recent push, ignored, or rejected with an error. */
+/** Outcome of a delivery: recorded, a repeat of a recent push, ignored, or rejected with an error. */
 export interface DeliveryEvent {
   source: WebhookSource | undefined;
   outcome: "accepted" | "duplicate" | "ignored" | "rejected";
