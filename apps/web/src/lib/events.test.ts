@@ -18,10 +18,29 @@ describe("parseLiveEvent", () => {
     expect(event).toMatchObject({ type: "instance", instance: { id: "i1" } });
   });
 
+  test("reads a candidate as its deploy", () => {
+    const data = JSON.stringify({
+      deploy: { id: "d2", stageId: "s1", tag: "1.3.0", status: "pending_approval" },
+    });
+    expect(parseLiveEvent("candidate", data)).toMatchObject({
+      type: "candidate",
+      deploy: { id: "d2", tag: "1.3.0" },
+    });
+  });
+
+  test("reads a poll error's message", () => {
+    const data = JSON.stringify({ stageId: "s1", error: "registry timed out", failureStreak: 2 });
+    expect(parseLiveEvent("poll_error", data)).toEqual({
+      type: "poll_error",
+      stageId: "s1",
+      message: "registry timed out",
+    });
+  });
+
   test.each([
     ["deploy", "not json"],
     ["deploy", JSON.stringify({ id: "d1" })],
-    ["candidate", JSON.stringify({ stageId: "s1" })],
+    ["candidate", JSON.stringify({ deploy: { stageId: "s1" } })],
     ["unknown", JSON.stringify({ id: "x", status: "y" })],
   ])("ignores %s data %s", (type, data) => {
     expect(parseLiveEvent(type, data)).toBeUndefined();

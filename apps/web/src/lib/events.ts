@@ -12,7 +12,7 @@ export type LiveEventType = (typeof LIVE_EVENT_TYPES)[number];
 export type LiveEvent =
   | { type: "deploy"; deploy: Deploy }
   | { type: "instance"; instance: Instance }
-  | { type: "candidate"; stageId: string; tag: string }
+  | { type: "candidate"; deploy: Deploy }
   | { type: "poll_error"; stageId: string; message: string };
 
 export type ConnectionState = "connecting" | "open" | "closed";
@@ -46,10 +46,13 @@ export function parseLiveEvent(type: string, data: string): LiveEvent | undefine
       return typeof inner.id === "string" && typeof inner.status === "string"
         ? { type, instance: inner as unknown as Instance }
         : undefined;
-    case "candidate":
-      return typeof inner.stageId === "string" && typeof inner.tag === "string"
-        ? { type, stageId: inner.stageId, tag: inner.tag }
+    case "candidate": {
+      // A candidate arrives as the deploy it created, waiting for approval or queued.
+      const deploy = isRecord(value.deploy) ? value.deploy : inner;
+      return typeof deploy.id === "string" && typeof deploy.stageId === "string"
+        ? { type, deploy: deploy as unknown as Deploy }
         : undefined;
+    }
     case "poll_error":
       return typeof inner.stageId === "string"
         ? { type, stageId: inner.stageId, message: String(inner.message ?? inner.error ?? "") }
