@@ -28,6 +28,8 @@ export interface Config {
   metricsToken: string | undefined;
   /** Folder of the built dashboard; unset serves the one apps/web built, if any. */
   webDir: string | undefined;
+  /** Password of the first admin, created when no admin exists; unset generates one. */
+  adminPassword: string | undefined;
 }
 
 /** The environment is invalid; the message names each variable and what it expects. */
@@ -76,6 +78,7 @@ const environmentSchema = z.object({
   DOCKER_HOST: optionalText,
   BERTH_METRICS_TOKEN: optionalText,
   BERTH_WEB_DIR: optionalText.transform((value) => (value ? path.resolve(value) : undefined)),
+  BERTH_ADMIN_PASSWORD: optionalText,
 });
 
 /**
@@ -111,6 +114,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dockerHost: values.BERTH_DOCKER_HOST ?? values.DOCKER_HOST,
     metricsToken: values.BERTH_METRICS_TOKEN,
     webDir: values.BERTH_WEB_DIR,
+    adminPassword: values.BERTH_ADMIN_PASSWORD,
   };
 }
 

@@ -3,6 +3,7 @@ import { importConfig, listProjects, listRegistries } from "@berth/store";
 import { serve } from "@hono/node-server";
 import type { Logger } from "pino";
 import { createApp } from "./app.js";
+import { ensureFirstAdmin } from "./auth/first-admin.js";
 import type { Config } from "./config.js";
 import { openStore, type Store } from "./open-store.js";
 import { startService } from "./service/service.js";
@@ -29,6 +30,7 @@ export async function startServer(
     if (config.seedFile && (await isUnconfigured(store))) {
       await importSeed(store, config.seedFile, env, logger);
     }
+    await createFirstAdmin(store, config, logger);
   } catch (error) {
     await store.close();
     throw error;
@@ -109,6 +111,21 @@ async function importSeed(
   });
   const summary = await importConfig(store.database.db, store.secrets, { text, file, env });
   logger.info({ file, ...summary }, "imported the seed file");
+}
+
+/** Creates the first admin when there is none; a generated password is printed this once. */
+async function createFirstAdmin(store: Store, config: Config, logger: Logger): Promise<void> {
+  const result = await ensureFirstAdmin({ db: store.database.db, password: config.adminPassword });
+  if (!result.created) {
+    return;
+  }
+  if (result.generatedPassword) {
+    logger.warn(
+      `created the first admin "${result.username}" with the password ${result.generatedPassword} (shown only now): sign in and change it`,
+    );
+  } else {
+    logger.info(`created the first admin "${result.username}" with BERTH_ADMIN_PASSWORD`);
+  }
 }
 
 type HttpServer = ReturnType<typeof serve>;

@@ -89,13 +89,13 @@ export async function seedProject(
   const dev = await createStage(db, secrets, {
     projectId: project.id,
     name: "dev",
-    policy: { kind: "newest" },
+    policy: { kind: "semver" },
     autoDeploy: true,
   });
   const prod = await createStage(db, secrets, {
     projectId: project.id,
     name: "prod",
-    policy: { kind: "newest" },
+    policy: { kind: "semver" },
     promoteFromStageId: dev.id,
   });
   return { registry, project, dev, prod };
