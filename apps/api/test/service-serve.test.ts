@@ -33,6 +33,7 @@ describe("berth serve without a Docker engine or a proxy manager", { timeout: 18
     });
     const cookie = (login.headers.get("set-cookie") ?? "").split(";")[0] ?? "";
     const deploysPage = await fetch(`${server.url}/api/v1/deploys`, { headers: { cookie } });
+    const failed = await deployWithoutEngine(server.url, cookie);
     const metrics = await fetch(`${server.url}/metrics`, {
       headers: { authorization: "Bearer scrape-me" },
     });
@@ -42,6 +43,8 @@ describe("berth serve without a Docker engine or a proxy manager", { timeout: 18
 
     expect(login.status).toBe(200);
     expect(deploysPage.status).toBe(200);
+    expect(failed).toMatchObject({ status: "failed", step: "pull" });
+    expect(failed.error).toContain("no Docker engine is reachable");
     expect(metrics.status).toBe(200);
     expect(metricsText).toContain("berth_poll_cycles_total 0");
     expect(root.status).toBe(200);
@@ -54,6 +57,53 @@ describe("berth serve without a Docker engine or a proxy manager", { timeout: 18
     expect(result.stdout).toContain("Berth stopped");
   });
 });
+
+/** Creates a registry, project and stage through the API, deploys a pinned tag and waits for its end. */
+async function deployWithoutEngine(url: string, cookie: string) {
+  const post = async (route: string, body: unknown) => {
+    const response = await fetch(`${url}/api/v1${route}`, {
+      method: "POST",
+      headers: { cookie, "content-type": "application/json" },
+      body: JSON.stringify(body),
+    });
+    if (!response.ok) {
+      throw new Error(`POST ${route}: ${response.status} ${await response.text()}`);
+    }
+    return (await response.json()) as Record<string, { id: string }>;
+  };
+  const { registry } = await post("/registries", {
+    name: "local",
+    type: "oci",
+    url: "http://127.0.0.1:1",
+  });
+  const { project } = await post("/projects", {
+    slug: "app",
+    name: "App",
+    registryId: registry?.id,
+    repository: "acme/app",
+  });
+  const { stage } = await post("/stages", {
+    projectId: project?.id,
+    name: "dev",
+    policy: { kind: "semver" },
+  });
+  const { deploy } = await post("/deploys", {
+    stageId: stage?.id,
+    tag: "1.0.0",
+    digest: `sha256:${"c".repeat(64)}`,
+  });
+
+  const deadline = Date.now() + 30_000;
+  while (Date.now() < deadline) {
+    const response = await fetch(`${url}/api/v1/deploys/${deploy?.id}`, { headers: { cookie } });
+    const current = ((await response.json()) as { deploy: Record<string, string> }).deploy;
+    if (current?.status !== "queued" && current?.status !== "running") {
+      return current ?? {};
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  throw new Error("the deploy did not end within 30 s");
+}
 
 test.each([
   ["oci", "http://127.0.0.1:5000", "acme/app", "127.0.0.1:5000/acme/app"],
