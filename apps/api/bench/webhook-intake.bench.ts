@@ -200,6 +200,7 @@ function markdown(
     "# API: webhook intake under load",
     "",
     `Machine: ${cpu}, ${os.cpus().length} cores, Node ${process.version}. Database: ${engine}.`,
+    `Load average at the end of the run: ${os.loadavg()[0]?.toFixed(1)}; other work on the machine makes the figures vary between runs.`,
     "",
     `${ROUNDS} rounds of ${CONCURRENT} concurrent deliveries to the generic webhook over HTTP on 127.0.0.1, ${TAGS} tags per round (10 deliveries per tag), after one warm-up round.`,
     "Script: `pnpm --filter @berth/api bench` (apps/api/bench/webhook-intake.bench.ts).",
