@@ -2,12 +2,13 @@ import { OpenAPIHono } from "@hono/zod-openapi";
 import type { AuthEnv } from "../auth/principal.js";
 import { registerDeployRoutes } from "./deploys.js";
 import { registerInstanceRoutes } from "./instances.js";
+import { registerQuickDeployRoutes } from "./quick-deploy.js";
 import { registerSettingsRoutes } from "./settings.js";
 import type { OperationsDeps } from "./types.js";
 
 export type { OperationsDeps } from "./types.js";
 
-/** Deploys, instances and settings, for mounting at `/api/v1`. */
+/** Deploys, instances, settings and quick deploy, for mounting at `/api/v1`. */
 export function operationRoutes(deps: OperationsDeps): OpenAPIHono<AuthEnv> {
   const app = new OpenAPIHono<AuthEnv>({
     // Validation failures go to the app's error handler, which answers 422 with field details.
@@ -20,5 +21,6 @@ export function operationRoutes(deps: OperationsDeps): OpenAPIHono<AuthEnv> {
   registerDeployRoutes(app, deps);
   registerInstanceRoutes(app, deps);
   registerSettingsRoutes(app, deps);
+  registerQuickDeployRoutes(app, deps);
   return app;
 }
