@@ -23,7 +23,7 @@ describe.each(ENGINES)("deploy, instance and settings routes on $engine", ({ eng
     return { handle, app, admin, ...seeded, wakes: () => wakes };
   }
 
-  test("answers 401 without a session and 403 to a viewer that changes something", async () => {
+  test("rejects anonymous and viewer changes", async () => {
     const { handle, app, dev } = await setup();
     const anonymous = caller(app, {});
     expect((await anonymous("GET", "/deploys")).status).toBe(401);
@@ -37,7 +37,7 @@ describe.each(ENGINES)("deploy, instance and settings routes on $engine", ({ eng
     expect(await handle.db.select().from(deploys)).toHaveLength(0);
   });
 
-  test("a read token cannot deploy and a deploy token can", async () => {
+  test("token scope limits deploys", async () => {
     const { app, admin, dev } = await setup();
     const reader = await tokenCaller(app, admin, "read");
     const deployer = await tokenCaller(app, admin, "deploy");
@@ -49,7 +49,7 @@ describe.each(ENGINES)("deploy, instance and settings routes on $engine", ({ eng
     expect(deploy).toMatchObject({ tag: "1.0.0", status: "queued", trigger: "manual" });
   });
 
-  test("a manual deploy is queued, audited and wakes the worker", async () => {
+  test("manual deploy is queued and audited", async () => {
     const { handle, admin, dev, wakes } = await setup();
     const response = await admin("POST", "/deploys", { stageId: dev.id, tag: "1.2.0" });
     expect(response.status).toBe(201);
@@ -64,7 +64,7 @@ describe.each(ENGINES)("deploy, instance and settings routes on $engine", ({ eng
     expect(entries[0]).toMatchObject({ targetId: deploy.id, actorName: "admin" });
   });
 
-  test("bad deploy input names the value and changes nothing", async () => {
+  test("bad deploy input is rejected", async () => {
     const { handle, admin, dev } = await setup();
     const badTag = await admin("POST", "/deploys", { stageId: dev.id, tag: "no spaces" });
     expect(badTag.status).toBe(422);
@@ -83,7 +83,7 @@ describe.each(ENGINES)("deploy, instance and settings routes on $engine", ({ eng
     expect(await handle.db.select().from(deploys)).toHaveLength(0);
   });
 
-  test("lists deploys newest first with filters and cursor paging", async () => {
+  test("lists deploys with filters and paging", async () => {
     const { handle, admin, dev, prod, project } = await setup();
     for (const tag of ["1", "2", "3"]) {
       await queueDeploy(handle.db, { stageId: dev.id, tag, digest: DIGEST, trigger: "manual" });
@@ -107,7 +107,7 @@ describe.each(ENGINES)("deploy, instance and settings routes on $engine", ({ eng
     expect(byProject.deploys).toHaveLength(4);
   });
 
-  test("rejects bad list filters with the field named", async () => {
+  test("bad list filters are rejected", async () => {
     const { admin } = await setup();
     const badStatus = await admin("GET", "/deploys?status=done");
     expect(badStatus.status).toBe(422);
@@ -119,7 +119,7 @@ describe.each(ENGINES)("deploy, instance and settings routes on $engine", ({ eng
     expect((await errorOf(badCursor)).message).toContain('cursor "garbage"');
   });
 
-  test("gets a deploy and its log; unknown and malformed ids are 404", async () => {
+  test("gets deploys and logs by id", async () => {
     const { admin, dev } = await setup();
     const { deploy } = await json<{ deploy: DeployJson }>(
       await admin("POST", "/deploys", { stageId: dev.id, tag: "1.0.0" }),
@@ -133,7 +133,7 @@ describe.each(ENGINES)("deploy, instance and settings routes on $engine", ({ eng
     expect((await admin("GET", "/deploys/42")).status).toBe(404);
   });
 
-  test("approves, rejects and cancels only from the states that allow it", async () => {
+  test("approve, reject and cancel check state", async () => {
     const { handle, admin, prod } = await setup();
     const waiting = () =>
       queueDeploy(handle.db, {
@@ -161,7 +161,7 @@ describe.each(ENGINES)("deploy, instance and settings routes on $engine", ({ eng
     expect((await errorOf(twice)).message).toContain("it is cancelled");
   });
 
-  test("rolls back only to a succeeded deploy and promotes only what runs", async () => {
+  test("rollback and promote check their source", async () => {
     const { handle, admin, dev, prod } = await setup();
     const source = await queueDeploy(handle.db, {
       stageId: dev.id,
@@ -194,7 +194,7 @@ describe.each(ENGINES)("deploy, instance and settings routes on $engine", ({ eng
     expect(deploy).toMatchObject({ stageId: prod.id, tag: "1.0.0", trigger: "promote" });
   });
 
-  test("lists instances; operations without an engine answer 503 and change nothing", async () => {
+  test("instance operations need an engine", async () => {
     const { handle, admin, dev } = await setup();
     const instance = await insertInstance(handle.db, {
       stageId: dev.id,
@@ -219,7 +219,7 @@ describe.each(ENGINES)("deploy, instance and settings routes on $engine", ({ eng
     expect((await admin("POST", "/instances/nope/restart")).status).toBe(404);
   });
 
-  test("settings keep secrets write-only and only admins change them", async () => {
+  test("settings secrets are write-only", async () => {
     const { handle, app, admin } = await setup();
     const operator = await signedIn(app, handle, "operator");
     expect((await operator("PATCH", "/settings", { baseDomain: "x.test" })).status).toBe(403);
@@ -253,7 +253,7 @@ describe.each(ENGINES)("deploy, instance and settings routes on $engine", ({ eng
     expect(still.settings.pollIntervalSeconds).toBe(120);
   });
 
-  test("the OpenAPI document covers resources, operations and the event streams", async () => {
+  test("OpenAPI document lists every route", async () => {
     const { app } = await setup();
     const document = await json<{ paths: Record<string, unknown> }>(
       await app.request("/api/v1/openapi.json"),

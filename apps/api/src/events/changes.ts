@@ -19,7 +19,12 @@ export type BerthEvent =
   | { type: "instance"; at: Date; instance: Instance }
   | { type: "poll_error"; at: Date; stageId: string; error: string; failureStreak: number };
 
-/** Most rows of one table read per check; the rest come on the next check. */
+/**
+ * Most rows of one table read per check; the rest come on the next check.
+ * NOTE: `deploys.updated_at` and `instances.updated_at` have no index, so each read scans both
+ * tables: 30 ms median over 100,000 rows each on a 2-core machine, 4 ms with the indexes
+ * (bench/events-read.ts).
+ */
 const BATCH = 500;
 
 /** Returns the changes with a time after `since`, oldest first. */
