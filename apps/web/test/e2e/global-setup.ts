@@ -1,6 +1,6 @@
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { startBerthServer } from "./support/berth-server.js";
+import { ADMIN, startBerthServer } from "./support/berth-server.js";
 import { startFrontServer } from "./support/proxy.js";
 import { startTestRegistry } from "./support/registry.js";
 
@@ -10,6 +10,23 @@ const BUILD_DIR = fileURLToPath(new URL("../../build/", import.meta.url));
 async function servesDashboard(url: string): Promise<boolean> {
   const response = await fetch(`${url}/deploys`);
   return response.ok && (await response.text()).includes("/_app/");
+}
+
+/**
+ * Fails at once, naming the cause, when the server did not create the first admin from
+ * `BERTH_ADMIN_PASSWORD`: every flow signs in first and would otherwise time out one by one.
+ */
+async function checkAdminSignIn(url: string): Promise<void> {
+  const response = await fetch(`${url}/api/v1/auth/login`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(ADMIN),
+  });
+  if (!response.ok) {
+    throw new Error(
+      `signing in as ${ADMIN.username} with BERTH_ADMIN_PASSWORD failed with HTTP ${response.status} (${await response.text()}): berth serve must create the first admin from BERTH_ADMIN_PASSWORD at start`,
+    );
+  }
 }
 
 /**
@@ -24,6 +41,10 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
     );
   }
   const berth = await startBerthServer();
+  await checkAdminSignIn(berth.url).catch(async (error: unknown) => {
+    await berth.stop();
+    throw error;
+  });
   const registry = await startTestRegistry().catch(async (error: unknown) => {
     await berth.stop();
     throw error;
