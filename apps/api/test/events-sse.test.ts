@@ -154,6 +154,12 @@ describe.each(ENGINES)("live events on $engine", ({ engine }) => {
       tag: "2.0.0",
       trigger: "webhook",
     });
+
+    const resumed = await admin("GET", "/events", undefined, {
+      "last-event-id": String(Number(candidate?.id) - 1),
+    });
+    const replayed = await readEvents(resumed, (seen) => seen.some((e) => e.event === "candidate"));
+    expect(replayed.filter((e) => e.event === "candidate")).toHaveLength(1);
     await hub.close();
   });
 });

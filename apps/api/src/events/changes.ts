@@ -1,6 +1,6 @@
 /**
  * Reads what changed in the tables since a time. Every Berth process writes its changes to
- * the shared database, so reading the tables sees the changes of every process; it works the
+ * the shared database, so reading the tables sees the changes of every process. It works the
  * same on Postgres and on the embedded database, which has no LISTEN/NOTIFY between processes.
  */
 import {
@@ -20,7 +20,7 @@ export type BerthEvent =
   | { type: "poll_error"; at: Date; stageId: string; error: string; failureStreak: number };
 
 /**
- * Most rows of one table read per check; the rest come on the next check.
+ * Maximum rows of one table per read. The rest come with the next read.
  * NOTE: `deploys.updated_at` and `instances.updated_at` have no index, so each read scans both
  * tables: 30 ms median over 100,000 rows each on a 2-core machine, 4 ms with the indexes
  * (bench/events-read.ts).

@@ -10,7 +10,7 @@ export interface EventHubOptions {
   /**
    * How far back each read reaches before the last one. Rows carry the writing process's
    * clock and commit a moment after it, so a row of another process can appear with a time
-   * just before the last read; the overlap catches it and the seen keys drop repeats.
+   * just before the last read. The overlap catches it, and the seen keys drop repeats.
    */
   overlapMs?: number | undefined;
 }
@@ -20,7 +20,7 @@ export type Listener = (event: BerthEvent) => void;
 /** One reader of the tables per process, shared by every `/events` connection. */
 export interface EventHub {
   /**
-   * Starts reading while it has listeners; returns the function that unsubscribes. `onClose`
+   * Starts reading while it has listeners and returns the function that unsubscribes. `onClose`
    * runs when the hub closes, so open streams end and shutdown does not wait for them.
    */
   subscribe(listener: Listener, onClose?: () => void): () => void;
@@ -28,7 +28,7 @@ export interface EventHub {
   readonly closed: boolean;
   /** Events after `since`, for a client that resumes with `Last-Event-ID`. */
   replay(since: Date): Promise<BerthEvent[]>;
-  /** Stops reading; pending reads finish first. */
+  /** Stops reading after the pending read finishes. */
   close(): Promise<void>;
 }
 

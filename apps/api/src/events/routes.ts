@@ -7,7 +7,7 @@ import type { AuthEnv } from "../auth/principal.js";
 import { ApiError } from "../http/errors.js";
 import { IdParams, requireId } from "../operations/ids.js";
 import { AUTH_ERRORS, NOT_FOUND } from "../resources/openapi.js";
-import type { BerthEvent } from "./changes.js";
+import { type BerthEvent, eventKey } from "./changes.js";
 import type { EventHub } from "./hub.js";
 
 export interface EventRoutesDeps extends RequireAuthDeps {
@@ -33,12 +33,16 @@ export function eventRoutes(deps: EventRoutesDeps): Hono<AuthEnv> {
     const since = parseEventId(c.req.header("last-event-id"));
     return streamSSE(c, async (stream) => {
       const queue: BerthEvent[] = [];
+      // Replayed events can come again from the hub's overlapping read, so their keys filter it.
+      const replayed = new Set<string>();
       let wake: (() => void) | undefined;
       let ended = false;
       const unsubscribe = deps.hub.subscribe(
         (event) => {
-          queue.push(event);
-          wake?.();
+          if (!replayed.has(eventKey(event))) {
+            queue.push(event);
+            wake?.();
+          }
         },
         () => {
           ended = true;
@@ -50,7 +54,11 @@ export function eventRoutes(deps: EventRoutesDeps): Hono<AuthEnv> {
         wake?.();
       });
       if (since) {
-        queue.unshift(...(await deps.hub.replay(since)));
+        const missed = await deps.hub.replay(since);
+        for (const event of missed) {
+          replayed.add(eventKey(event));
+        }
+        queue.unshift(...missed);
       }
       await stream.writeSSE({ event: "ready", data: "{}" });
       while (!stream.aborted && !ended) {
@@ -75,7 +83,7 @@ export function eventRoutes(deps: EventRoutesDeps): Hono<AuthEnv> {
     const after = parseLogId(c.req.header("last-event-id"));
     return streamSSE(c, async (stream) => {
       let last = after;
-      // Ends with the hub at shutdown; the client resumes from its last id on another process.
+      // Ends with the hub at shutdown, so the client resumes from its last id on another process.
       while (!stream.aborted && !deps.hub.closed) {
         const deploy = await getDeploy(deps.db, id);
         const entries = await listDeployLogs(deps.db, id, last);
@@ -122,7 +130,10 @@ function waitFor(register: (resolve: () => void) => void, timeoutMs: number): Pr
   });
 }
 
-/** `/events` ids are times in milliseconds; a resume replays everything after that time. */
+/**
+ * Parses an `/events` id, a time in milliseconds. A resume replays everything after it.
+ * NOTE: events in the same millisecond as the last one received are not replayed.
+ */
 function parseEventId(value: string | undefined): Date | undefined {
   if (value === undefined) {
     return undefined;
@@ -151,7 +162,7 @@ function parseLogId(value: string | undefined): number {
   return id;
 }
 
-/** Describes the two streams in the OpenAPI document; their bodies are `text/event-stream`. */
+/** Describes the two streams, whose bodies are `text/event-stream`, in the OpenAPI document. */
 export function documentEventRoutes(registry: OpenAPIHono["openAPIRegistry"]): void {
   const stream = (description: string) => ({
     description,

@@ -12,7 +12,9 @@ export interface MetricSources {
 
 /**
  * Reads every metric now. Deploys and webhook deliveries are counted in the database, so
- * every Berth process reports the same totals; poll figures are this process's own.
+ * every Berth process reports the same totals. Poll figures are this process's own.
+ * NOTE: the registries' rate-limit remaining is not reported, because the poller does not
+ * expose the allowance its registry clients read.
  */
 export async function collectMetrics(sources: MetricSources): Promise<Metric[]> {
   const [deployRows, deliveryRows] = await Promise.all([

@@ -120,7 +120,7 @@ function requireDocker(deps: OperationsDeps, action: string): DockerClient {
   return docker;
 }
 
-/** An engine error becomes a 503 naming it; the instance row is left as it was. */
+/** Turns an engine error into a 503 that names it. The instance row stays as it was. */
 function dockerFailure(error: unknown, action: string, id: string): unknown {
   if (error instanceof Error && error.name === "DockerError") {
     return new ApiError("unavailable", `cannot ${action} instance ${id}: ${error.message}`, {

@@ -20,7 +20,7 @@ export interface DeployFilter {
   before?: string | undefined;
 }
 
-/** Newest first; `nextCursor` is set when more rows follow. */
+/** Lists deploys newest first. `nextCursor` is set when more rows follow. */
 export async function listDeploys(
   db: Database,
   filter: DeployFilter,

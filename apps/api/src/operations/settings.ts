@@ -45,7 +45,10 @@ const seconds = (max: number) =>
     .min(1, { error: `expected a whole number of seconds from 1 to ${max}` })
     .max(max, { error: `expected a whole number of seconds from 1 to ${max}` });
 
-/** Secrets are write-only: send a value to set one, `null` to clear it; reads say only whether one is set. */
+/**
+ * A settings change. Secrets are write-only: a value sets one and `null` clears it, while
+ * reads only show whether one is set.
+ */
 const SettingsPatchSchema = z
   .object({
     baseDomain: z

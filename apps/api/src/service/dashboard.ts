@@ -43,7 +43,7 @@ export function dashboard(dir: string = DEFAULT_WEB_DIR): Hono {
     if (c.req.path === "/api" || c.req.path.startsWith("/api/") || c.req.path === "/metrics") {
       return next();
     }
-    // Read per request so a rebuild shows without a restart; it is a few kilobytes.
+    // Read per request so a rebuild shows without a restart. The file is a few kilobytes.
     c.header("Cache-Control", "no-cache");
     return c.html(await readFile(indexFile, "utf8"));
   });

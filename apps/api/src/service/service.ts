@@ -16,11 +16,11 @@ export interface ServiceOptions {
   db: Database;
   secrets: Secrets;
   logger: Logger;
-  /** A `DOCKER_HOST` value; unset tries the default socket. */
+  /** A `DOCKER_HOST` value. Unset tries the default socket. */
   dockerHost?: string | undefined;
   /** How long the engine's `/_ping` may take at start. Default 5 s. */
   dockerTimeoutMs?: number | undefined;
-  /** Passed to the deploy worker; tests shorten them. */
+  /** Deploy worker timings, which tests shorten. */
   worker?: { pollIntervalMs?: number; stabilityMs?: number } | undefined;
   fetch?: typeof fetch | undefined;
 }
@@ -33,7 +33,7 @@ export interface Service {
   /** The engine client, or undefined when no engine was reachable at start. */
   docker(): DockerClient | undefined;
   onPush(push: PushNotice): Promise<PushOutcome>;
-  /** Stops the poller and the worker; running deploys get up to `timeoutMs` to finish. */
+  /** Stops the poller and the worker, giving running deploys up to `timeoutMs` to finish. */
   stop(timeoutMs: number): Promise<void>;
 }
 
