@@ -29,16 +29,16 @@ export interface AppDeps {
   secrets: Secrets;
   logger: Logger;
   version: string;
-  /** Checks the stages a webhook push names; without it pushes are recorded and not checked. */
+  /** Checks the stages a webhook push names. Without it, pushes are recorded and not checked. */
   onPush?: ((push: PushNotice) => Promise<PushOutcome | undefined>) | undefined;
-  /** The shared reader of changes behind `/events`; one is made when not given. */
+  /** The shared reader of changes behind `/events`. One is made when not given. */
   hub?: EventHub | undefined;
   docker?: (() => DockerClient | undefined) | undefined;
   /** Wakes the deploy worker after a deploy was queued. */
   wake?: (() => void) | undefined;
   pollerCounters?: (() => PollerCounters) | undefined;
   metricsToken?: string | undefined;
-  /** The dashboard's build folder; without an `index.html` there, `/` says how to build it. */
+  /** The dashboard's build folder. Without an `index.html` there, `/` explains how to build it. */
   webDir?: string | undefined;
 }
 
@@ -58,12 +58,12 @@ export function createApp(deps: AppDeps): Hono {
   return app;
 }
 
-/** Every `/api/v1` route, with one OpenAPI document covering all of them. */
+/** Builds every `/api/v1` route, with one OpenAPI document covering all of them. */
 function apiRoutes(deps: AppDeps): OpenAPIHono<AuthEnv> {
   const db = deps.database.db;
   const auth = { db, logger: deps.logger };
   const api = new OpenAPIHono<AuthEnv>();
-  // Registered before the resources' own document, so this one, which sees every route, answers.
+  // Registered before the resources' own document, so this one, which lists every route, wins.
   api.doc31("/openapi.json", {
     openapi: "3.1.0",
     info: { title: "Berth API", version: deps.version },

@@ -19,7 +19,7 @@ The API is at /api/v1 (see /api/v1/openapi.json).
 
 /**
  * Serves the built dashboard at `/`: its files, and `index.html` for any other GET outside
- * `/api/`, so a reload on a client route opens that page. Without a build, `/` says how to
+ * `/api/`, so a reload on a client route opens that page. Without a build, `/` explains how to
  * make one.
  */
 export function dashboard(dir: string = DEFAULT_WEB_DIR): Hono {
