@@ -1,7 +1,7 @@
 /**
  * Reads what changed in the tables since a time. Every Berth process writes its changes to
- * the shared database, so reading the tables sees the changes of every process. It works the
- * same on Postgres and on the embedded database, which has no LISTEN/NOTIFY between processes.
+ * the shared database, so reading the tables finds the changes of every process without
+ * triggers or LISTEN/NOTIFY, and the same code runs on the embedded database.
  */
 import {
   type Database,
