@@ -40,7 +40,8 @@ export interface FlowRig {
   registry: TestRegistry;
   podman: TestPodman;
   npm: NpmStandIn;
-  database: TestDatabase;
+  /** The Postgres database, or undefined when Berth runs on its embedded one. */
+  database: TestDatabase | undefined;
   adminPassword: string;
   berth: BerthProcess;
   /** Everything every Berth process of this rig wrote, restarts included. */
@@ -56,6 +57,8 @@ export interface FlowRigOptions {
   /** Fixed Berth port; default a free one. */
   port?: number;
   adminPassword?: string;
+  /** Runs Berth on its embedded database in a temporary data folder instead of Postgres. */
+  embedded?: boolean;
 }
 
 /** Starts every part; a part that fails to start stops the ones already running. */
@@ -72,8 +75,10 @@ export async function startFlowRig(options: FlowRigOptions = {}): Promise<FlowRi
     stops.push(podman.stop);
     const npm = await startNpmStandIn();
     stops.push(npm.stop);
-    const database = await createTestDatabase(testServerUrl() ?? DEFAULT_POSTGRES_URL);
-    stops.push(database.drop);
+    const database = options.embedded
+      ? undefined
+      : await createTestDatabase(testServerUrl() ?? DEFAULT_POSTGRES_URL);
+    if (database) stops.push(database.drop);
     const workDir = await mkdtemp(path.join(tmpdir(), "berth-e2e-"));
     stops.push(() => rm(workDir, { recursive: true, force: true }));
 
@@ -82,8 +87,9 @@ export async function startFlowRig(options: FlowRigOptions = {}): Promise<FlowRi
     const adminPassword = options.adminPassword ?? randomBytes(12).toString("hex");
     const port = options.port ?? (await freePort());
     const env: Record<string, string> = {
-      DATABASE_URL: database.url,
-      BERTH_SECRET_KEY: randomBytes(32).toString("base64"),
+      ...(database
+        ? { DATABASE_URL: database.url, BERTH_SECRET_KEY: randomBytes(32).toString("base64") }
+        : {}),
       BERTH_ADMIN_PASSWORD: adminPassword,
       BERTH_DOCKER_HOST: podman.dockerHost,
       BERTH_DATA_DIR: path.join(workDir, "data"),

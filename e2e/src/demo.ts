@@ -1,0 +1,86 @@
+/**
+ * `pnpm demo`: starts the local parts of the flow and Berth with its dashboard, pushes sample
+ * tags, prints the URL and the sign-in, and keeps running until Ctrl-C stops everything.
+ */
+import { signIn } from "./api-client.js";
+import { DemoOptionError, readDemoOptions } from "./demo-options.js";
+import { pushShop, waitForDeploy } from "./flow.js";
+import { sendGiteaPush } from "./gitea-hook.js";
+import { ADMIN_USER, type FlowRig, startFlowRig } from "./rig.js";
+import { configureFlow, type FlowSetup } from "./setup.js";
+import { waitFor } from "./wait.js";
+
+async function main(): Promise<void> {
+  const options = readDemoOptions(process.env);
+  const where = options.databaseUrl ? "Postgres" : "the embedded database";
+  console.log(`Starting the registry, podman, the proxy stand-in and Berth on ${where}…`);
+  const rig = await startFlowRig({
+    port: options.port,
+    embedded: !options.databaseUrl,
+    ...(options.adminPassword ? { adminPassword: options.adminPassword } : {}),
+  });
+  stopOnSignal(rig);
+
+  const api = await signIn(rig.berth.url, ADMIN_USER, rig.adminPassword);
+  const setup = await configureFlow(api, rig);
+  const hook = (tag: string) => sendGiteaPush(hookTarget(rig, setup, tag));
+
+  // The first check of a stage records what it finds without deploying, so it runs first.
+  await pushShop(rig, "base");
+  await hook("base");
+  await waitFor("the first check of the stages", async () => {
+    const { deliveries } = await api.get<{ deliveries: Array<{ result: string }> }>(
+      "/webhooks/deliveries",
+    );
+    return deliveries.some((d) => d.result === "matched") ? true : undefined;
+  });
+
+  console.log("Pushing acme/shop:dev-1 and sending its Gitea webhook…");
+  await pushShop(rig, "dev-1");
+  await hook("dev-1");
+  const dev = await waitForDeploy(api, setup.dev.id, "dev-1");
+  console.log("Pushing acme/shop:v1.0.0, which waits for approval on prod…");
+  await pushShop(rig, "v1.0.0");
+  await hook("v1.0.0");
+  await waitForDeploy(api, setup.prod.id, "v1.0.0", (status) => status === "pending_approval");
+
+  console.log(`
+Berth is running at ${rig.berth.url}
+Sign in as:         ${ADMIN_USER} / ${rig.adminPassword}
+
+dev-1 on stage dev: ${dev.status}. v1.0.0 on stage prod waits for your approval.
+The registry is at ${rig.registry.url} (acme/shop); the poller checks it every 10 s.
+Press Ctrl-C to stop Berth and everything the demo started.`);
+}
+
+function hookTarget(rig: FlowRig, setup: FlowSetup, tag: string) {
+  return {
+    berthUrl: rig.berth.url,
+    secret: setup.giteaSecret,
+    registryHost: rig.registry.host,
+    owner: "acme",
+    name: "shop",
+    tag,
+  };
+}
+
+function stopOnSignal(rig: FlowRig): void {
+  let stopping = false;
+  const stop = () => {
+    if (stopping) return;
+    stopping = true;
+    console.log("\nStopping…");
+    rig.stop().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.on("SIGINT", stop);
+  process.on("SIGTERM", stop);
+}
+
+main().catch((error: unknown) => {
+  const message = error instanceof DemoOptionError ? error.message : String(error);
+  console.error(`pnpm demo: ${message}`);
+  process.exit(1);
+});
