@@ -13,7 +13,7 @@ import { waitFor } from "./wait.js";
 async function main(): Promise<void> {
   const options = readDemoOptions(process.env);
   const where = options.databaseUrl ? "Postgres" : "the embedded database";
-  console.log(`Starting the registry, podman, the proxy stand-in and Berth on ${where}…`);
+  say(`Starting the registry, podman, the proxy stand-in and Berth on ${where}…`);
   const rig = await startFlowRig({
     port: options.port,
     embedded: !options.databaseUrl,
@@ -35,22 +35,27 @@ async function main(): Promise<void> {
     return deliveries.some((d) => d.result === "matched") ? true : undefined;
   });
 
-  console.log("Pushing acme/shop:dev-1 and sending its Gitea webhook…");
+  say("Pushing acme/shop:dev-1 and sending its Gitea webhook…");
   await pushShop(rig, "dev-1");
   await hook("dev-1");
   const dev = await waitForDeploy(api, setup.dev.id, "dev-1");
-  console.log("Pushing acme/shop:v1.0.0, which waits for approval on prod…");
+  say("Pushing acme/shop:v1.0.0, which waits for approval on prod…");
   await pushShop(rig, "v1.0.0");
   await hook("v1.0.0");
   await waitForDeploy(api, setup.prod.id, "v1.0.0", (status) => status === "pending_approval");
 
-  console.log(`
+  say(`
 Berth is running at ${rig.berth.url}
 Sign in as:         ${ADMIN_USER} / ${rig.adminPassword}
 
 dev-1 on stage dev: ${dev.status}. v1.0.0 on stage prod waits for your approval.
 The registry is at ${rig.registry.url} (acme/shop); the poller checks it every 10 s.
 Press Ctrl-C to stop Berth and everything the demo started.`);
+}
+
+/** Writes one message for the person running the demo. */
+function say(text: string): void {
+  process.stdout.write(`${text}\n`);
 }
 
 function hookTarget(rig: FlowRig, setup: FlowSetup, tag: string) {
@@ -69,7 +74,7 @@ function stopOnSignal(rig: FlowRig): void {
   const stop = () => {
     if (stopping) return;
     stopping = true;
-    console.log("\nStopping…");
+    say("\nStopping…");
     rig.stop().then(
       () => process.exit(0),
       () => process.exit(1),
@@ -81,6 +86,6 @@ function stopOnSignal(rig: FlowRig): void {
 
 main().catch((error: unknown) => {
   const message = error instanceof DemoOptionError ? error.message : String(error);
-  console.error(`pnpm demo: ${message}`);
+  process.stderr.write(`pnpm demo: ${message}\n`);
   process.exit(1);
 });
