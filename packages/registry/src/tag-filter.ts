@@ -100,13 +100,20 @@ function toList(value: string | readonly string[] | undefined, option: string): 
   if (value === undefined) {
     return [];
   }
-  const list = typeof value === "string" ? [value] : [...value];
-  for (const pattern of list) {
+  // Options also arrive from YAML files and API bodies, where `include:` can be null or a number.
+  if (typeof value !== "string" && !Array.isArray(value)) {
+    throw new TagPolicyError(
+      option,
+      `${option} must be a glob string or a list of them, got ${JSON.stringify(value) ?? String(value)}`,
+    );
+  }
+  const list: unknown[] = typeof value === "string" ? [value] : [...value];
+  const trimmed = list.map((pattern) => {
     if (typeof pattern !== "string") {
       throw new TagPolicyError(option, `${option} must list glob strings, got ${String(pattern)}`);
     }
-  }
-  const trimmed = list.map((pattern) => pattern.trim());
+    return pattern.trim();
+  });
   for (const pattern of trimmed) {
     const problem = patternProblem(pattern);
     if (problem) {
