@@ -34,7 +34,9 @@ export const POLL_INTERVAL_SECONDS = 10;
  * poller plans its first cycle before any API request could change it. Everything else is
  * configured through the API.
  */
-const SEED = `settings:\n  poll_interval_seconds: ${POLL_INTERVAL_SECONDS}\n  poll_jitter_seconds: 0\n`;
+function seed(pollIntervalSeconds: number): string {
+  return `settings:\n  poll_interval_seconds: ${pollIntervalSeconds}\n  poll_jitter_seconds: 0\n`;
+}
 
 export interface FlowRig {
   registry: TestRegistry;
@@ -59,6 +61,8 @@ export interface FlowRigOptions {
   adminPassword?: string;
   /** Runs Berth on its embedded database in a temporary data folder instead of Postgres. */
   embedded?: boolean;
+  /** Seconds between poll cycles. Default `POLL_INTERVAL_SECONDS`. */
+  pollIntervalSeconds?: number;
 }
 
 /** Starts every part; a part that fails to start stops the ones already running. */
@@ -83,7 +87,7 @@ export async function startFlowRig(options: FlowRigOptions = {}): Promise<FlowRi
     stops.push(() => rm(workDir, { recursive: true, force: true }));
 
     const seedFile = path.join(workDir, "seed.yaml");
-    await writeFile(seedFile, SEED);
+    await writeFile(seedFile, seed(options.pollIntervalSeconds ?? POLL_INTERVAL_SECONDS));
     const adminPassword = options.adminPassword ?? randomBytes(12).toString("hex");
     const port = options.port ?? (await freePort());
     const env: Record<string, string> = {
