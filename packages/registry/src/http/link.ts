@@ -1,3 +1,5 @@
+import { RegistryError } from "../errors.js";
+
 /**
  * Returns the `rel="next"` target of an RFC 8288 `Link` header, resolved against the URL of
  * the response that carried it. The query is kept exactly as sent, because registries put
@@ -45,4 +47,44 @@ function splitLinks(header: string): string[] {
   }
   links.push(current);
   return links;
+}
+
+/** The registry and repository a next-page link was read for, for error messages. */
+export interface LinkContext {
+  registry: string;
+  repository: string;
+}
+
+/**
+ * Returns the next page to request, or `undefined` on the last page. Requests carry the
+ * registry's credentials, so a link to another origin is rejected rather than followed.
+ *
+ * @throws RegistryError (kind `protocol`) when the link is not a URL or leaves the origin.
+ */
+export function nextPageUrl(
+  header: string | null,
+  responseUrl: string,
+  context: LinkContext,
+): string | undefined {
+  let next: string | undefined;
+  try {
+    next = nextLink(header, responseUrl);
+  } catch (error) {
+    throw new RegistryError(
+      `registry ${context.registry} sent a next-page Link header that is not a URL (${JSON.stringify(header)}) for ${context.repository}: check the registry or the proxy in front of it`,
+      {
+        kind: "protocol",
+        registry: context.registry,
+        repository: context.repository,
+        cause: error,
+      },
+    );
+  }
+  if (next === undefined || new URL(next).origin === new URL(responseUrl).origin) {
+    return next;
+  }
+  throw new RegistryError(
+    `registry ${context.registry} linked the next page of ${context.repository} to ${next}, another origin than ${new URL(responseUrl).origin}: set the registry URL to the address the registry advertises (for Gitea, its ROOT_URL)`,
+    { kind: "protocol", registry: context.registry, repository: context.repository },
+  );
 }

@@ -1,5 +1,5 @@
 import { RegistryError } from "../../errors.js";
-import { nextLink } from "../../http/link.js";
+import { type LinkContext, nextPageUrl } from "../../http/link.js";
 import type { RateLimit } from "../../http/rate-limit.js";
 import { errorForStatus, parseJson, type ResponseContext } from "../../http/responses.js";
 import { type HttpResponse, HttpTransport, type TransportStats } from "../../http/transport.js";
@@ -178,7 +178,10 @@ export class GiteaRegistry implements Registry {
 
       const pageEntries = readPackagePage(response, context);
       entries.push(...pageEntries);
-      url = nextPage(response, visited, pageEntries.length, entries.length);
+      url = nextPage(response, visited, pageEntries.length, entries.length, {
+        registry: this.#options.name,
+        repository,
+      });
     }
     return entries;
   }
@@ -213,12 +216,13 @@ function nextPage(
   visited: Set<string>,
   pageLength: number,
   collected: number,
+  context: LinkContext,
 ): string | undefined {
   const total = Number(response.headers.get("x-total-count") ?? Number.NaN);
   if (pageLength === 0 || (Number.isFinite(total) && collected >= total)) {
     return undefined;
   }
-  const next = nextLink(response.headers.get("link"), response.url);
+  const next = nextPageUrl(response.headers.get("link"), response.url, context);
   return next !== undefined && !visited.has(next) ? next : undefined;
 }
 

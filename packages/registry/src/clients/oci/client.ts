@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { Authenticator, type Credentials } from "../../auth/authenticator.js";
 import { RegistryError } from "../../errors.js";
-import { nextLink } from "../../http/link.js";
+import { nextPageUrl } from "../../http/link.js";
 import type { RateLimit } from "../../http/rate-limit.js";
 import { errorForStatus, parseJson, type ResponseContext } from "../../http/responses.js";
 import { HttpTransport, type TransportStats } from "../../http/transport.js";
@@ -113,7 +113,10 @@ export class OciRegistry implements Registry {
           tags.push({ name: tag });
         }
       }
-      const next = nextLink(response.headers.get("link"), response.url);
+      const next = nextPageUrl(response.headers.get("link"), response.url, {
+        registry: this.#options.name,
+        repository: name,
+      });
       // A link already followed would loop forever, so the pages so far are the whole list.
       if (!next || visited.has(next)) {
         return tags;
