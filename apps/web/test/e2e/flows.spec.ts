@@ -4,6 +4,8 @@ import { TEST_REPOSITORY } from "./support/registry.js";
 import { signIn } from "./support/session.js";
 
 test("registry, project, stage and a deploy", async ({ page }) => {
+  // Three real deploys, each waiting about ten seconds for the health gate.
+  test.setTimeout(120_000);
   const registryUrl = process.env.BERTH_TEST_REGISTRY_URL ?? "";
   // Names are unique per attempt, so a retry on the same server starts clean.
   const suffix = uniqueSuffix();
@@ -80,13 +82,52 @@ test("registry, project, stage and a deploy", async ({ page }) => {
     await expect(page.getByRole("heading", { name: "Deploy 1.2.0" })).toBeVisible();
     await expect(page).toHaveTitle("Deploy 1.2.0 · Berth");
     await expect(page.getByLabel("Deploy log")).toBeVisible();
+    await expect(page.getByText("succeeded", { exact: true }).first()).toBeVisible({
+      timeout: 60_000,
+    });
+    await expect(page.getByLabel("Deploy log")).toContainText("deploy succeeded");
+    await page.screenshot({ path: "test-results/screenshots/desktop-deploy.png", fullPage: true });
+  });
+
+  await test.step("deploy a newer tag, then roll back to 1.2.0", async () => {
+    const firstDeploy = page.url();
+    await page.getByRole("link", { name: "prod", exact: true }).click();
+    await page.getByLabel("Tag", { exact: true }).fill("1.1.0");
+    await page.getByRole("button", { name: "Deploy", exact: true }).click();
+    await expect(page.getByRole("heading", { name: "Deploy 1.1.0" })).toBeVisible();
+    await expect(page.getByLabel("Deploy log")).toContainText("deploy succeeded", {
+      timeout: 60_000,
+    });
+
+    await page.goto(firstDeploy);
+    await page.getByRole("button", { name: "Roll back to this deploy" }).click();
+    const dialog = page.getByRole("dialog");
+    await expect(dialog).toContainText("Roll the stage back to 1.2.0?");
+    await dialog.getByRole("button", { name: "Roll back to this deploy" }).click();
+    await expect(page).not.toHaveURL(firstDeploy);
+    await expect(page.getByRole("heading", { name: "Deploy 1.2.0" })).toBeVisible();
+    await expect(page.getByText("rollback by admin")).toBeVisible();
+    await expect(page.getByLabel("Deploy log")).toContainText("deploy succeeded", {
+      timeout: 60_000,
+    });
+  });
+
+  await test.step("see the running instance", async () => {
+    await page.getByRole("link", { name: "Instances" }).click();
+    const row = page.getByRole("row", { name: new RegExp(`${projectName} / prod`) });
+    await expect(row.first()).toContainText("1.2.0");
+    await expect(row.first()).toContainText("running");
   });
 
   await test.step("find the deploy in the filtered history", async () => {
     await page.getByRole("link", { name: "Deploys" }).click();
     await page.getByLabel("Project").selectOption({ label: projectName });
     await expect(page).toHaveURL(/projectId=/);
-    await expect(page.getByRole("link", { name: "1.2.0" })).toBeVisible();
+    await expect(page.getByRole("link", { name: "1.2.0" })).toHaveCount(2);
+    await expect(page.getByRole("link", { name: "1.1.0" })).toHaveCount(1);
+    await page.getByLabel("Trigger").selectOption("rollback");
+    await expect(page.getByRole("row")).toHaveCount(2);
+    await expect(page.getByRole("link", { name: "1.2.0" })).toHaveCount(1);
     await page.getByLabel("Status").selectOption("rejected");
     await expect(page.getByText("No deploys match")).toBeVisible();
   });

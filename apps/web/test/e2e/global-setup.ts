@@ -1,5 +1,6 @@
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
+import { startPodman } from "@berth/testing";
 import { ADMIN, startBerthServer } from "./support/berth-server.js";
 import { startFrontServer } from "./support/proxy.js";
 import { startTestRegistry } from "./support/registry.js";
@@ -30,9 +31,10 @@ async function checkAdminSignIn(url: string): Promise<void> {
 }
 
 /**
- * Starts what the browser tests need: the real Berth server, a registry with tagged test
- * images, and, while `berth serve` does not serve the dashboard itself, a front server for
- * the static build. Returns the teardown that stops all of them.
+ * Starts what the browser tests need: a registry with tagged test images, podman as the
+ * container engine, and the real Berth server deploying through it. While `berth serve`
+ * does not serve the dashboard itself, a front server serves the static build. Returns the
+ * teardown that stops all of them.
  */
 export default async function globalSetup(): Promise<() => Promise<void>> {
   if (!existsSync(`${BUILD_DIR}index.html`)) {
@@ -40,13 +42,26 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
       `${BUILD_DIR}index.html is missing: run \`pnpm --filter @berth/web build\` first`,
     );
   }
-  const berth = await startBerthServer();
+  const registry = await startTestRegistry();
+  const podman = await startPodman({ insecureRegistries: [registry.host] }).catch(
+    async (error: unknown) => {
+      await registry.stop();
+      throw error;
+    },
+  );
+  const stopEngines = async () => {
+    await podman.stop();
+    await registry.stop();
+  };
+  const berth = await startBerthServer({ BERTH_DOCKER_HOST: podman.dockerHost }).catch(
+    async (error: unknown) => {
+      await stopEngines();
+      throw error;
+    },
+  );
   await checkAdminSignIn(berth.url).catch(async (error: unknown) => {
     await berth.stop();
-    throw error;
-  });
-  const registry = await startTestRegistry().catch(async (error: unknown) => {
-    await berth.stop();
+    await stopEngines();
     throw error;
   });
   const front = (await servesDashboard(berth.url))
@@ -58,7 +73,7 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
 
   return async () => {
     await front?.close();
-    await registry.stop();
     await berth.stop();
+    await stopEngines();
   };
 }

@@ -39,7 +39,7 @@ async function freePort(): Promise<number> {
  * fresh Postgres database when `TEST_DATABASE_URL` is set and on the embedded engine
  * otherwise, and waits until `/api/v1/health` returns 200.
  */
-export async function startBerthServer(): Promise<BerthServer> {
+export async function startBerthServer(extraEnv: NodeJS.ProcessEnv = {}): Promise<BerthServer> {
   if (!existsSync(API_BIN)) {
     throw new Error(`${API_BIN} is missing: run \`pnpm --filter @berth/api build\` first`);
   }
@@ -58,6 +58,7 @@ export async function startBerthServer(): Promise<BerthServer> {
     BERTH_ADMIN_PASSWORD: ADMIN.password,
     BERTH_LOG_LEVEL: "warn",
     BERTH_SHUTDOWN_TIMEOUT_SECONDS: "5",
+    ...extraEnv,
     ...(database
       ? { DATABASE_URL: database.url, BERTH_SECRET_KEY: randomBytes(32).toString("base64") }
       : {}),
