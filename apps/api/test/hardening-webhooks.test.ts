@@ -1,0 +1,181 @@
+import fc from "fast-check";
+import { describe, expect, test } from "vitest";
+import { hmacSha256Hex } from "../src/webhooks/signature.js";
+import { ENGINES, useDatabase } from "./helpers.js";
+import { configureSecret, deliveries, SECRET, webhookApp } from "./webhooks-helpers.js";
+
+/** A fixed seed makes a failure repeatable; the run count keeps each source under a few seconds. */
+const RUNS = { seed: 20261204, numRuns: 120 };
+
+type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+
+/** A valid body per source: the fuzzer breaks these so most runs reach the payload parser. */
+const TEMPLATES: Record<string, Json> = {
+  github: {
+    action: "published",
+    package: {
+      name: "app",
+      namespace: "Acme",
+      package_type: "CONTAINER",
+      owner: { login: "Acme" },
+      registry: { url: "https://ghcr.io/Acme" },
+      package_version: {
+        version: `sha256:${"a".repeat(64)}`,
+        container_metadata: { tag: { name: "1.4.0", digest: `sha256:${"a".repeat(64)}` } },
+      },
+    },
+  },
+  gitea: {
+    action: "created",
+    package: {
+      owner: { login: "acme", username: "acme" },
+      type: "container",
+      name: "app",
+      version: "1.4.0",
+      html_url: "https://gitea.example.test/acme/-/packages/container/app/1.4.0",
+    },
+  },
+  dockerhub: {
+    callback_url: "https://registry.hub.example.test/u/acme/app/hook/XYZ/",
+    push_data: { pushed_at: 1631871970, images: [], tag: "develop", pusher: "ci-bot" },
+    repository: { repo_name: "acme/app", namespace: "acme", name: "app" },
+  },
+  generic: { image: "registry.example.test/acme/app:1.2.3" },
+};
+
+/** Every path into `value` (objects and arrays), the root included as `[]`. */
+function paths(value: Json, prefix: Array<string | number> = []): Array<Array<string | number>> {
+  const own = [prefix];
+  if (value === null || typeof value !== "object") return own;
+  const keys = Array.isArray(value) ? value.map((_, index) => index) : Object.keys(value);
+  return own.concat(
+    keys.flatMap((key) => paths((value as Record<string, Json>)[key] as Json, [...prefix, key])),
+  );
+}
+
+/** Replaces (or deletes, for `undefined`) the value at one path of a copy of `template`. */
+function mutate(template: Json, path: Array<string | number>, value: Json | undefined): Json {
+  if (path.length === 0) return value ?? null;
+  const copy = structuredClone(template) as Record<string, Json>;
+  let parent: Json = copy;
+  for (const key of path.slice(0, -1)) {
+    if (parent === null || typeof parent !== "object") return copy;
+    parent = (parent as Record<string, Json>)[key] ?? null;
+  }
+  // An earlier edit may have replaced this path's parent with a scalar.
+  if (parent === null || typeof parent !== "object") return copy;
+  const target = parent as Record<string, Json>;
+  const last = path[path.length - 1] as string;
+  if (value === undefined) delete target[last];
+  else target[last] = value;
+  return copy;
+}
+
+const encode = (text: string) => new TextEncoder().encode(text);
+
+function bodyFor(source: string): fc.Arbitrary<Uint8Array> {
+  const template = TEMPLATES[source] as Json;
+  const templatePaths = paths(template);
+  const broken = fc
+    .array(
+      fc.tuple(
+        fc.nat(templatePaths.length - 1),
+        fc.option(fc.oneof(fc.jsonValue({ maxDepth: 3 }), fc.string({ maxLength: 70_000 }))),
+      ),
+      { minLength: 1, maxLength: 3 },
+    )
+    .map((edits) =>
+      edits.reduce<Json>(
+        (body, [index, value]) =>
+          mutate(
+            body,
+            templatePaths[index % templatePaths.length] ?? [],
+            (value ?? undefined) as Json | undefined,
+          ),
+        template,
+      ),
+    )
+    .map((body) => encode(JSON.stringify(body)));
+  return fc.oneof(
+    broken,
+    fc.jsonValue({ maxDepth: 5 }).map((value) => encode(JSON.stringify(value))),
+    fc
+      .integer({ min: 100, max: 20_000 })
+      .map((depth) => encode(`${'{"a":'.repeat(depth)}1${"}".repeat(depth)}`)),
+    fc
+      .integer({ min: 100, max: 20_000 })
+      .map((depth) => encode(`${"[".repeat(depth)}${"]".repeat(depth)}`)),
+    fc.uint8Array({ maxLength: 300 }),
+    fc.constant(new Uint8Array([0x7b, 0x22, 0x69, 0x22, 0x3a, 0x22, 0xc3, 0x28, 0xff, 0x22, 0x7d])),
+    fc.constant(encode(`{"image":"${"a".repeat(300 * 1024)}"}`)),
+  );
+}
+
+const contentType = fc.constantFrom(
+  "application/json",
+  "application/json; charset=utf-8",
+  "application/vnd.api+json",
+  "text/plain",
+  "application/x-www-form-urlencoded",
+  "multipart/form-data; boundary=x",
+  undefined,
+);
+
+/** Headers that pass the signature check, so the body reaches the parser. */
+function headersFor(source: string, body: Uint8Array, type: string | undefined, event: string) {
+  const headers: Record<string, string> = {};
+  if (type) headers["content-type"] = type;
+  if (source === "github") {
+    headers["x-github-event"] = event;
+    headers["x-github-delivery"] = crypto.randomUUID();
+    headers["x-hub-signature-256"] = `sha256=${hmacSha256Hex(SECRET, body)}`;
+  }
+  if (source === "gitea") {
+    headers["x-gitea-event"] = event;
+    headers["x-gitea-delivery"] = crypto.randomUUID();
+    headers["x-gitea-signature"] = hmacSha256Hex(SECRET, body);
+  }
+  return headers;
+}
+
+const SOURCES = ["github", "gitea", "dockerhub", "generic"] as const;
+
+describe.each(ENGINES)("webhook fuzz on $engine", ({ engine }) => {
+  const database = useDatabase(engine);
+
+  test.each(SOURCES)("%s bodies get 2xx or 4xx", async (source) => {
+    const { db } = database();
+    await configureSecret(db, source);
+    const { app, settle } = webhookApp(db);
+    const path = source === "dockerhub" || source === "generic" ? `/${source}/${SECRET}` : "";
+    const event = fc.constantFrom("package", "registry_package", "push", "", "ping");
+    const statuses = new Set<number>();
+
+    await fc.assert(
+      fc.asyncProperty(bodyFor(source), contentType, event, async (body, type, name) => {
+        const before = await deliveries(db);
+
+        const response = await app.request(`/hooks/${source}${path}`, {
+          method: "POST",
+          body,
+          headers: headersFor(source, body, type, name),
+        });
+        await settle();
+        statuses.add(response.status);
+        const answer = (await response.json()) as { error?: { message?: unknown } };
+
+        expect(response.status).toBeLessThan(500);
+        if (response.status >= 400) {
+          expect(typeof answer.error?.message).toBe("string");
+          expect(String(answer.error?.message)).not.toMatch(/TypeError|\[object/);
+          expect(await deliveries(db)).toEqual(before);
+        }
+      }),
+      RUNS,
+    );
+
+    // The generators reach the parser, the media type check and the body limit.
+    expect([...statuses].filter((status) => status >= 400).length).toBeGreaterThanOrEqual(2);
+    expect(statuses).toContain(413);
+  });
+});
