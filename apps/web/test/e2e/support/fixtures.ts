@@ -23,3 +23,31 @@ export async function createProject(page: Page, slug: string): Promise<{ id: str
   expect(project.status(), await project.text()).toBe(201);
   return ((await project.json()) as { project: { id: string } }).project;
 }
+
+/** Creates a stage through the API that waits for approval before it deploys. */
+export async function createApprovalStage(page: Page, projectId: string): Promise<{ id: string }> {
+  const stage = await page.request.post("/api/v1/stages", {
+    data: {
+      projectId,
+      name: "prod",
+      policy: { kind: "semver" },
+      autoDeploy: false,
+      containerPort: 8080,
+      healthCheck: { path: "/", expectedStatus: 200, intervalSeconds: 1, timeoutSeconds: 2 },
+    },
+  });
+  expect(stage.status(), await stage.text()).toBe(201);
+  return ((await stage.json()) as { stage: { id: string } }).stage;
+}
+
+/**
+ * Announces a pushed tag through the generic webhook, as a CI script would, with a freshly
+ * generated secret in the URL.
+ */
+export async function announcePush(page: Page, image: string): Promise<void> {
+  const secret = await page.request.post("/api/v1/webhooks/generic/secret");
+  expect(secret.status(), await secret.text()).toBe(201);
+  const { path } = (await secret.json()) as { path: string };
+  const delivery = await page.request.post(path, { data: { image } });
+  expect(delivery.status(), await delivery.text()).toBeLessThan(300);
+}
