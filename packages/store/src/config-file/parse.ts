@@ -30,13 +30,32 @@ export function parseConfigFile(text: string, file: string): ConfigFile {
     );
   }
 
-  const result = configFileSchema.safeParse(document.toJS() ?? {});
+  const result = configFileSchema.safeParse(toPlainValue(document, file) ?? {});
   if (!result.success) {
     throw new ConfigFileError(file, result.error.issues.map(describeIssue), {
       cause: result.error,
     });
   }
   return result.data;
+}
+
+/**
+ * Converts the YAML document to plain values. The yaml library throws a ReferenceError when
+ * aliases expand beyond its limit (the "billion laughs" file), which becomes a ConfigFileError.
+ */
+function toPlainValue(document: ReturnType<typeof parseDocument>, file: string): unknown {
+  try {
+    return document.toJS();
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new ConfigFileError(
+      file,
+      [
+        `YAML cannot be expanded: ${firstLine(reason)}; write the values out instead of nesting aliases`,
+      ],
+      { cause: error },
+    );
+  }
 }
 
 /** `projects[0].stages[1].policy.kind`: the path as a person finds it in the file. */

@@ -1,0 +1,151 @@
+import { readFile } from "node:fs/promises";
+import { fileURLToPath } from "node:url";
+import { is } from "drizzle-orm";
+import { PgTable } from "drizzle-orm/pg-core";
+import fc from "fast-check";
+import { afterAll, describe, expect, test } from "vitest";
+import { parse, stringify } from "yaml";
+import {
+  ConfigFileError,
+  createSecrets,
+  type Database,
+  type DatabaseHandle,
+  generateSecretKey,
+  importConfig,
+  parseKeyring,
+} from "../src/index.js";
+import * as schema from "../src/schema.js";
+import { openTestDatabase, testEngines } from "../src/testing.js";
+
+/** A fixed seed makes a failure repeatable; the run count keeps the property under a few seconds. */
+const RUNS = { seed: 20261204, numRuns: 40 };
+
+const EXAMPLE_FILE = fileURLToPath(new URL("../../../examples/berth.yaml", import.meta.url));
+const ENV = {
+  BERTH_NPM_PASSWORD: "npm-password",
+  BERTH_GITEA_WEBHOOK_SECRET: "webhook-secret",
+  BERTH_GITEA_TOKEN: "gitea-token",
+  SHOP_DEV_DB_PASSWORD: "dev-db-password",
+  SHOP_PROD_DB_PASSWORD: "prod-db-password",
+};
+const secrets = createSecrets(parseKeyring(generateSecretKey()));
+
+type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+
+const handles: DatabaseHandle[] = [];
+afterAll(async () => {
+  for (const handle of handles) await handle.close();
+});
+
+/** Every row of every table, for comparing the database before and after an import. */
+async function snapshot(db: Database): Promise<Record<string, unknown[]>> {
+  const tables: Record<string, unknown[]> = {};
+  for (const [name, table] of Object.entries(schema)) {
+    if (is(table, PgTable)) tables[name] = await db.select().from(table);
+  }
+  return tables;
+}
+
+/** Every path into `value`, the root included as `[]`. */
+function paths(value: Json, prefix: Array<string | number> = []): Array<Array<string | number>> {
+  const own = [prefix];
+  if (value === null || typeof value !== "object") return own;
+  const keys = Array.isArray(value) ? value.map((_, index) => index) : Object.keys(value);
+  return own.concat(
+    keys.flatMap((key) => paths((value as Record<string, Json>)[key] as Json, [...prefix, key])),
+  );
+}
+
+/** Replaces (or deletes, for `undefined`) the value at one path of a copy of `document`. */
+function mutate(document: Json, path: Array<string | number>, value: Json | undefined): Json {
+  if (path.length === 0) return value ?? null;
+  const copy = structuredClone(document);
+  let parent: Json = copy;
+  for (const key of path.slice(0, -1)) {
+    if (parent === null || typeof parent !== "object") return copy;
+    parent = (parent as Record<string, Json>)[key] ?? null;
+  }
+  // An earlier edit may have replaced this path's parent with a scalar.
+  if (parent === null || typeof parent !== "object") return copy;
+  const target = parent as Record<string, Json>;
+  const last = path[path.length - 1] as string;
+  if (value === undefined) delete target[last];
+  else target[last] = value;
+  return copy;
+}
+
+function fileText(example: Json): fc.Arbitrary<string> {
+  const examplePaths = paths(example);
+  const value = fc.oneof(
+    fc.jsonValue({ maxDepth: 3 }),
+    fc.string({ maxLength: 5000 }),
+    fc.constantFrom(-1, 0, Number.MAX_VALUE, "999999999999999999999", "", "../../etc", "$HOME"),
+  );
+  const broken = fc
+    .array(fc.tuple(fc.nat(examplePaths.length - 1), fc.option(value)), {
+      minLength: 1,
+      maxLength: 4,
+    })
+    .map((edits) =>
+      edits.reduce<Json>(
+        (document, [index, next]) =>
+          mutate(document, examplePaths[index] ?? [], (next ?? undefined) as Json | undefined),
+        example,
+      ),
+    )
+    .map((document) => stringify(document));
+  return fc.oneof(
+    { weight: 4, arbitrary: broken },
+    { weight: 1, arbitrary: fc.string({ maxLength: 400 }) },
+    { weight: 1, arbitrary: fc.string({ unit: "binary", maxLength: 200 }) },
+    {
+      weight: 1,
+      arbitrary: fc
+        .integer({ min: 50, max: 5000 })
+        .map((depth) => `settings: ${"[".repeat(depth)}${"]".repeat(depth)}`),
+    },
+    {
+      weight: 1,
+      arbitrary: fc.constant(
+        "a: &a [x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]\nc: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]\nd: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c]\nregistries: [*d, *d, *d, *d, *d, *d, *d, *d, *d]\n",
+      ),
+    },
+  );
+}
+
+describe.each(testEngines())("config import fuzz on $engine", ({ engine }) => {
+  test("imports or throws ConfigFileError", async () => {
+    const handle = await openTestDatabase(engine);
+    handles.push(handle);
+    const text = await readFile(EXAMPLE_FILE, "utf8");
+    await importConfig(handle.db, secrets, { text, file: "berth.yaml", env: ENV });
+    let before = await snapshot(handle.db);
+    let failures = 0;
+
+    await fc.assert(
+      fc.asyncProperty(fileText(parse(text) as Json), async (generated) => {
+        const error = await importConfig(handle.db, secrets, {
+          text: generated,
+          file: "fuzz.yaml",
+          env: ENV,
+        }).then(
+          () => undefined,
+          (caught: unknown) => caught,
+        );
+
+        if (error === undefined) {
+          // A valid file may change rows: compare the next failure with the new state.
+          before = await snapshot(handle.db);
+          return;
+        }
+        failures += 1;
+        expect(error).toBeInstanceOf(ConfigFileError);
+        expect((error as ConfigFileError).message).toContain("fuzz.yaml");
+        expect(await snapshot(handle.db)).toEqual(before);
+      }),
+      RUNS,
+    );
+
+    expect(failures).toBeGreaterThan(RUNS.numRuns / 2);
+  }, 60_000);
+});
