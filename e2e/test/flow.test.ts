@@ -75,7 +75,7 @@ async function expectAgreement(): Promise<void> {
 }
 
 describe("the whole flow", () => {
-  it("1. configures a registry, a project and two stages", async () => {
+  it("1. configures registry, project and stages", async () => {
     const { stages } = await api.get<{ stages: Array<Record<string, unknown>> }>(
       `/stages?projectId=${setup.projectId}`,
     );
@@ -89,7 +89,7 @@ describe("the whole flow", () => {
     });
   });
 
-  it("2. deploys dev-1 from a signed Gitea webhook", async () => {
+  it("2. signed webhook deploys dev-1", async () => {
     // NOTE: a stage's first check records the tag it finds as the baseline and deploys
     // nothing, even when a webhook triggered that check. A push of a tag no stage matches
     // makes that first check happen before dev-1 exists, as a poll would have done.
@@ -139,7 +139,7 @@ describe("the whole flow", () => {
     await expectAgreement();
   });
 
-  it("3. dev-2 found by the poller replaces dev-1 with the proxy always serving", async () => {
+  it("3. poller swaps in dev-2 without a gap", async () => {
     const before = await onlyRunning(setup.dev.id);
     const watcher = watchProxy(rig.npm, before.domain!);
 
@@ -156,7 +156,7 @@ describe("the whole flow", () => {
     await expectAgreement();
   });
 
-  it("4. dev-3 failing its health check is rolled back while dev-2 serves", async () => {
+  it("4. unhealthy dev-3 leaves dev-2 serving", async () => {
     await push("dev-3", "broken");
     expect(await hook("dev-3")).toBe(202);
     const deploy = await waitForDeploy(api, setup.dev.id, "dev-3");
@@ -173,7 +173,7 @@ describe("the whole flow", () => {
     await expectAgreement();
   });
 
-  it("5. v1.0.0 waits for approval on prod, runs, and rolls back by digest", async () => {
+  it("5. prod approval and rollback by digest", async () => {
     const first = await deployToProd("v1.0.0");
     await deployToProd("v1.1.0");
     expect((await onlyRunning(setup.prod.id)).tag).toBe("v1.1.0");
@@ -195,7 +195,7 @@ describe("the whole flow", () => {
     await expectAgreement();
   });
 
-  it("6. a restart in the middle of a deploy leaves nothing stuck or orphaned", async () => {
+  it("6. restart mid-deploy leaves nothing stuck", async () => {
     await push("dev-4");
     expect(await hook("dev-4")).toBe(202);
     const running = await waitForDeploy(api, setup.dev.id, "dev-4", (s) => s === "running");
