@@ -2,15 +2,19 @@ import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { startPodman } from "@berth/testing";
 import { ADMIN, startBerthServer } from "./support/berth-server.js";
-import { startFrontServer } from "./support/proxy.js";
 import { startTestRegistry } from "./support/registry.js";
 
 const BUILD_DIR = fileURLToPath(new URL("../../build/", import.meta.url));
 
-/** True when the server itself returns the dashboard page for a client route. */
-async function servesDashboard(url: string): Promise<boolean> {
+/** Fails at once when the server does not return the dashboard page for a client route. */
+async function checkDashboard(url: string): Promise<void> {
   const response = await fetch(`${url}/deploys`);
-  return response.ok && (await response.text()).includes("/_app/");
+  const page = await response.text();
+  if (!response.ok || !page.includes("/_app/")) {
+    throw new Error(
+      `${url}/deploys returned HTTP ${response.status} without the dashboard page: berth serve must serve ${BUILD_DIR}`,
+    );
+  }
 }
 
 /**
@@ -32,9 +36,8 @@ async function checkAdminSignIn(url: string): Promise<void> {
 
 /**
  * Starts what the browser tests need: a registry with tagged test images, podman as the
- * container engine, and the real Berth server deploying through it. While `berth serve`
- * does not serve the dashboard itself, a front server serves the static build. Returns the
- * teardown that stops all of them.
+ * container engine, and the real Berth server, which deploys through podman and serves the
+ * static build. Returns the teardown that stops all of them.
  */
 export default async function globalSetup(): Promise<() => Promise<void>> {
   if (!existsSync(`${BUILD_DIR}index.html`)) {
@@ -59,20 +62,19 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
       throw error;
     },
   );
-  await checkAdminSignIn(berth.url).catch(async (error: unknown) => {
+  try {
+    await checkDashboard(berth.url);
+    await checkAdminSignIn(berth.url);
+  } catch (error) {
     await berth.stop();
     await stopEngines();
     throw error;
-  });
-  const front = (await servesDashboard(berth.url))
-    ? undefined
-    : await startFrontServer(BUILD_DIR, berth.url);
+  }
 
-  process.env.BERTH_WEB_URL = front?.url ?? berth.url;
+  process.env.BERTH_WEB_URL = berth.url;
   process.env.BERTH_TEST_REGISTRY_URL = registry.url;
 
   return async () => {
-    await front?.close();
     await berth.stop();
     await stopEngines();
   };
