@@ -20,8 +20,8 @@ test("approve a pending candidate", async ({ page }) => {
   // The first check of a stage records what exists and deploys nothing; the next new tag
   // becomes a candidate that waits for approval.
   await announcePush(page, `${registryHost}/${TEST_REPOSITORY}:1.2.0`);
-  // NOTE: the API does not show when that first check has finished (it runs after the 202),
-  // so the test gives it two seconds; a local check takes a few milliseconds.
+  // NOTE: the API does not show when that first check has finished, because it runs after
+  // the 202. The test gives it two seconds; a local check takes a few milliseconds.
   await page.waitForTimeout(2_000);
   const tag = `1.4.${Date.now() % 100_000}`;
   await pushTestImage({ registry: registryHost, repository: TEST_REPOSITORY, tag, content: tag });

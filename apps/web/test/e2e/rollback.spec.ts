@@ -23,7 +23,7 @@ test("failing deploy shows its rollback", async ({ page }) => {
         name: "prod",
         policy: { kind: "semver" },
         containerPort: 8080,
-        // busybox httpd answers 404 here, so the health gate fails.
+        // busybox httpd returns 404 for this path, so the health gate fails.
         healthCheck: {
           path: "/missing",
           expectedStatus: 200,
