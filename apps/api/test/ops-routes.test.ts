@@ -253,6 +253,42 @@ describe.each(ENGINES)("deploy, instance and settings routes on $engine", ({ eng
     expect(still.settings.pollIntervalSeconds).toBe(120);
   });
 
+  test("out-of-range settings numbers are rejected", async () => {
+    const { admin } = await setup();
+    const cases = [
+      { field: "pollIntervalSeconds", value: 5, range: "from 10 to 86400" },
+      { field: "pollIntervalSeconds", value: 86401, range: "from 10 to 86400" },
+      { field: "healthTimeoutSeconds", value: 4, range: "from 5 to 3600" },
+      { field: "pollJitterSeconds", value: -1, range: "from 0 to 3600" },
+      { field: "deployConcurrency", value: 65, range: "from 1 to 64" },
+    ];
+    for (const { field, value, range } of cases) {
+      const response = await admin("PATCH", "/settings", { [field]: value });
+      expect(response.status, `${field}=${value}`).toBe(422);
+      const issues = (await errorOf(response)).details?.issues ?? [];
+      expect(issues).toEqual([
+        { path: field, message: expect.stringContaining(`${range}, got ${value}`) },
+      ]);
+    }
+
+    const before = await json<{ settings: Record<string, unknown> }>(
+      await admin("GET", "/settings"),
+    );
+    expect(before.settings).toMatchObject({ pollIntervalSeconds: 300, healthTimeoutSeconds: 120 });
+
+    const lowest = await admin("PATCH", "/settings", {
+      pollIntervalSeconds: 10,
+      healthTimeoutSeconds: 5,
+      pollJitterSeconds: 0,
+    });
+    expect(lowest.status).toBe(200);
+    expect((await json<{ settings: Record<string, unknown> }>(lowest)).settings).toMatchObject({
+      pollIntervalSeconds: 10,
+      healthTimeoutSeconds: 5,
+      pollJitterSeconds: 0,
+    });
+  });
+
   test("OpenAPI document lists every route", async () => {
     const { app } = await setup();
     const document = await json<{ paths: Record<string, unknown> }>(

@@ -38,12 +38,17 @@ const httpUrl = z
   .string()
   .regex(/^https?:\/\/\S+$/, { error: "expected an http:// or https:// URL" })
   .nullable();
-const seconds = (max: number) =>
-  z
-    .number()
-    .int({ error: `expected a whole number of seconds from 1 to ${max}` })
-    .min(1, { error: `expected a whole number of seconds from 1 to ${max}` })
-    .max(max, { error: `expected a whole number of seconds from 1 to ${max}` });
+/**
+ * Returns a schema for a whole number in `min..max` whose error names the value sent. The
+ * bounds match the database's checks on the settings row, so a bad value gets a 422 naming
+ * the field instead of a constraint error.
+ */
+const wholeNumber = (min: number, max: number, unit = "") => {
+  const error = (issue: { input?: unknown }) =>
+    `expected a whole number${unit} from ${min} to ${max}, got ${JSON.stringify(issue.input)}`;
+  return z.number({ error }).int({ error }).min(min, { error }).max(max, { error });
+};
+const seconds = (min: number, max: number) => wholeNumber(min, max, " of seconds");
 
 /**
  * A settings change. Secrets are write-only: a value sets one and `null` clears it, while
@@ -64,10 +69,10 @@ const SettingsPatchSchema = z
     npmEmail: z.email({ error: "expected an email address" }).nullable(),
     npmPassword: z.string().min(1).nullable(),
     pollCron: z.string().min(1).nullable(),
-    pollIntervalSeconds: seconds(86400),
-    pollJitterSeconds: z.number().int().min(0).max(3600),
-    deployConcurrency: z.number().int().min(1).max(64),
-    healthTimeoutSeconds: seconds(3600),
+    pollIntervalSeconds: seconds(10, 86400),
+    pollJitterSeconds: seconds(0, 3600),
+    deployConcurrency: wholeNumber(1, 64),
+    healthTimeoutSeconds: seconds(5, 3600),
     notificationUrl: httpUrl,
     notificationSecret: z.string().min(1).nullable(),
     volumeAllowList: z.array(z.string().startsWith("/", { error: "expected an absolute path" })),
