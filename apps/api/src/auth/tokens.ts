@@ -41,6 +41,18 @@ export function tokenRoutes(deps: AuthRoutesDeps): Hono<AuthEnv> {
   const now = deps.now ?? (() => new Date());
   const app = new Hono<AuthEnv>();
   app.use(requireAuth(deps, "viewer"));
+  // A read token stays read-only: it could otherwise revoke its owner's tokens, or mint
+  // tokens that outlive its own revocation when it leaks.
+  app.use(async (c, next) => {
+    const principal = c.get("principal");
+    if (c.req.method !== "GET" && principal.type === "token" && principal.scope === "read") {
+      throw new ApiError(
+        "forbidden",
+        `token ${principal.tokenName} has read scope and cannot create or revoke tokens: sign in, or use a deploy or admin token`,
+      );
+    }
+    await next();
+  });
 
   app.get("/", async (c) => {
     const principal = c.get("principal");
