@@ -2,8 +2,9 @@ import { type ClaimedStage, claimStages, findPolledStageIds } from "@berth/store
 import type { CheckContext, CheckRun } from "./context.js";
 import { deferStages, failStages } from "./failure.js";
 import { forEachLimited } from "./limit.js";
+import { newestStagesFilter } from "./registry.js";
 import { commitQuiet, type DigestLookup, pollStages } from "./stage-poll.js";
-import type { CheckSummary, CheckTrigger, ListedTags } from "./types.js";
+import type { CheckSummary, CheckTrigger, ListedTags, RegistryClient } from "./types.js";
 
 export interface CheckRequest {
   trigger: CheckTrigger;
@@ -141,10 +142,11 @@ async function pollImageStages(
     return;
   }
 
+  let client: RegistryClient;
   let tags: ListedTags;
   let digestOf: DigestLookup;
   try {
-    const client = context.clientFor(image.registry);
+    client = context.clientFor(image.registry);
     tags = await client.listTags(image.repository, { signal: requestSignal(context) });
     digestOf = memoize((tag) =>
       client.getDigest(image.repository, tag, { signal: requestSignal(context) }),
@@ -154,7 +156,37 @@ async function pollImageStages(
     return;
   }
 
-  await pollStages(context, run, image.stages, tags, digestOf);
+  const dated = await dateForNewestStages(context, run, image, client, tags);
+  await pollStages(context, run, dated.stages, dated.tags, digestOf, dated.undated);
+}
+
+/**
+ * Adds creation times for the image's newest stages, once for all of them, because OCI tag
+ * lists carry none and the newest policy skips a tag without one. When dating fails, only
+ * the newest stages fail, and the others are polled with the undated list.
+ */
+async function dateForNewestStages(
+  context: CheckContext,
+  run: CheckRun,
+  image: ImageGroup,
+  client: RegistryClient,
+  tags: ListedTags,
+): Promise<{ stages: ClaimedStage[]; tags: ListedTags; undated?: string | undefined }> {
+  const filter = newestStagesFilter(image.stages);
+  if (filter === undefined) {
+    return { stages: image.stages, tags };
+  }
+  try {
+    const dated = await client.addCreatedAt(image.repository, tags, {
+      filter,
+      signal: requestSignal(context),
+    });
+    return { stages: image.stages, ...dated };
+  } catch (error) {
+    const newest = image.stages.filter((stage) => stage.policy.kind === "newest");
+    await failStages(context, run, newest, error);
+    return { stages: image.stages.filter((stage) => stage.policy.kind !== "newest"), tags };
+  }
 }
 
 /**

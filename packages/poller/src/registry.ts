@@ -1,8 +1,10 @@
 import {
   createRegistry,
+  createTagFilter,
   isRegistryError,
   type SelectTagOptions,
   selectTag,
+  type TagFilter,
   type TagInput,
 } from "@berth/registry";
 import type { ClaimedStage } from "@berth/store";
@@ -20,6 +22,41 @@ export interface Selection {
  * needs through `digestOf`.
  */
 export async function selectForStage(
+  stage: ClaimedStage,
+  tags: ListedTags,
+  digestOf: (tag: string) => Promise<string>,
+  undated?: string,
+): Promise<Selection> {
+  const selection = await selectWithPolicy(stage, tags, digestOf);
+  return stage.policy.kind === "newest" && undated !== undefined
+    ? { ...selection, reason: `${selection.reason}; ${undated}` }
+    : selection;
+}
+
+/**
+ * Joins the filters of the image's newest stages, so one `addCreatedAt` call dates every
+ * tag any of them ranks. Returns `undefined` when no stage uses the newest policy. A stage
+ * with invalid patterns is left out, because its own selection reports them.
+ */
+export function newestStagesFilter(
+  stages: readonly ClaimedStage[],
+): { matches(tag: string): boolean } | undefined {
+  const newest = stages.filter((stage) => stage.policy.kind === "newest");
+  if (newest.length === 0) {
+    return undefined;
+  }
+  const filters: TagFilter[] = [];
+  for (const stage of newest) {
+    try {
+      filters.push(createTagFilter({ include: stage.tagInclude, exclude: stage.tagExclude }));
+    } catch {
+      // Reported by the stage's selection, which builds the same filter.
+    }
+  }
+  return { matches: (tag) => filters.some((filter) => filter.matches(tag)) };
+}
+
+async function selectWithPolicy(
   stage: ClaimedStage,
   tags: ListedTags,
   digestOf: (tag: string) => Promise<string>,

@@ -34,11 +34,12 @@ export async function pollStages(
   stages: readonly ClaimedStage[],
   tags: ListedTags,
   digestOf: DigestLookup,
+  undated?: string,
 ): Promise<void> {
   for (const stage of stages) {
     let observed: Observed;
     try {
-      observed = await observeStage(stage, tags, digestOf);
+      observed = await observeStage(stage, tags, digestOf, undated);
     } catch (error) {
       await failStages(context, run, [stage], error);
       continue;
@@ -55,8 +56,9 @@ async function observeStage(
   stage: ClaimedStage,
   tags: ListedTags,
   digestOf: DigestLookup,
+  undated: string | undefined,
 ): Promise<Observed> {
-  const selection = await selectForStage(stage, tags, digestOf);
+  const selection = await selectForStage(stage, tags, digestOf, undated);
   return {
     stage,
     observation: observe(stage.state, selection.selected),

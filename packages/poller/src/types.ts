@@ -1,3 +1,4 @@
+import type { RegistryTag } from "@berth/registry";
 import type { ClaimedStage, TagPolicy } from "@berth/store";
 
 /** Time and timers, injected so tests move time forward instead of waiting. */
@@ -28,12 +29,21 @@ export interface RegistryConnection {
 }
 
 /** An image's tags as a registry lists them, with creation times where it reports them. */
-export type ListedTags = ReadonlyArray<{ name: string; createdAt?: Date | undefined }>;
+export type ListedTags = readonly RegistryTag[];
 
 /** The calls the poller makes on a registry client. */
 export interface RegistryClient {
   listTags(repository: string, options: { signal: AbortSignal }): Promise<ListedTags>;
   getDigest(repository: string, tag: string, options?: { signal?: AbortSignal }): Promise<string>;
+  /**
+   * Adds creation times to the listed tags that `filter` matches and that have none, for
+   * newest stages. `undated` explains why some matching tags still have none.
+   */
+  addCreatedAt(
+    repository: string,
+    tags: ListedTags,
+    options: { filter: { matches(tag: string): boolean }; signal: AbortSignal },
+  ): Promise<{ tags: ListedTags; undated?: string | undefined }>;
 }
 
 /** The cause of a check: the schedule or a manual poll (`poll`), or a registry webhook. */

@@ -262,6 +262,97 @@ describe(`poller against the local registry on ${engine}`, () => {
     expect(states.map((state) => state?.lastTag)).toEqual(["v1.0.0", "v1.0.0", "v1.0.0", "dev-1"]);
   });
 
+  const pushBuilt = (repository: string, tag: string, created: string) =>
+    pushTestImage({
+      registry: registry.host,
+      repository,
+      tag,
+      created,
+      content: `${repository}:${tag}`,
+    });
+  const configReads = () => proxy.requests.filter((request) => request.includes("/blobs/"));
+
+  test("newest stage follows creation times", async () => {
+    await pushBuilt("acme/built", "build-b", "2026-02-01T00:00:00Z");
+    await pushBuilt("acme/built", "build-c", "2026-03-01T00:00:00Z");
+    const stageId = await seedStage(handle.db, {
+      registryId: countedRegistryId,
+      repository: "acme/built",
+      include: ["build-*"],
+      policy: { kind: "newest" },
+    });
+    const { poller, candidates } = newPoller();
+    proxy.requests.length = 0;
+    await poller.pollNow(stageId);
+    const firstReads = configReads().length;
+    expect((await stateOf(stageId))?.lastTag).toBe("build-c");
+
+    // Sorts below both older tags by name, so only its creation time makes it the newest.
+    const { digest } = await pushBuilt("acme/built", "build-a", "2026-04-01T00:00:00Z");
+    const found = await poller.pollNow(stageId);
+    const again = await poller.pollNow(stageId);
+
+    expect(firstReads).toBe(2);
+    expect(found.candidates).toBe(1);
+    expect(again.candidates).toBe(0);
+    expect(candidates).toHaveLength(1);
+    expect(candidates[0]).toMatchObject({ stageId, tag: "build-a", digest });
+    expect(await deploysOf(stageId)).toHaveLength(1);
+  });
+
+  test("newest stages read each config once", async () => {
+    await pushBuilt("acme/dated", "x-1", "2026-02-01T00:00:00Z");
+    await pushBuilt("acme/dated", "y-1", "2026-03-01T00:00:00Z");
+    const stageIds = await Promise.all(
+      [["x-*"], ["y-*"], ["*-1"]].map((include, index) =>
+        seedStage(handle.db, {
+          registryId: countedRegistryId,
+          repository: "acme/dated",
+          name: `stage-${index}`,
+          include,
+          policy: { kind: "newest" },
+        }),
+      ),
+    );
+    const { poller } = newPoller();
+    proxy.requests.length = 0;
+
+    const summary = await poller.checkStages(stageIds, { trigger: "poll" });
+
+    expect(summary).toMatchObject({ stages: 3, images: 1, errors: 0 });
+    expect(proxy.requests.filter((request) => request.includes("/tags/list"))).toHaveLength(1);
+    expect(configReads()).toHaveLength(2);
+    const states = await Promise.all(stageIds.map(stateOf));
+    expect(states.map((state) => state?.lastTag)).toEqual(["x-1", "y-1", "y-1"]);
+  });
+
+  test("other policies read no image configs", async () => {
+    await pushBuilt("acme/versioned", "v1.0.0", "2026-02-01T00:00:00Z");
+    await pushBuilt("acme/versioned", "v1.1.0", "2026-01-01T00:00:00Z");
+    const stageIds = await Promise.all(
+      (["semver", "alphabetical"] as const).map((kind) =>
+        seedStage(handle.db, {
+          registryId: countedRegistryId,
+          repository: "acme/versioned",
+          name: kind,
+          policy: { kind },
+        }),
+      ),
+    );
+    const { poller } = newPoller();
+    proxy.requests.length = 0;
+
+    const summary = await poller.checkStages(stageIds, { trigger: "poll" });
+
+    expect(summary).toMatchObject({ stages: 2, errors: 0 });
+    expect(configReads()).toEqual([]);
+    expect(
+      proxy.requests.filter((request) => request.startsWith("GET /v2/acme/versioned/manifests")),
+    ).toEqual([]);
+    const states = await Promise.all(stageIds.map(stateOf));
+    expect(states.map((state) => state?.lastTag)).toEqual(["v1.1.0", "v1.1.0"]);
+  });
+
   test("two pollers on one database make each candidate once", async () => {
     const stageIds: string[] = [];
     for (let index = 0; index < 12; index += 1) {
@@ -328,6 +419,7 @@ describe(`poller edge cases on ${engine}`, () => {
         const client = createRegistry(connection);
         return {
           getDigest: (...args) => client.getDigest(...args),
+          addCreatedAt: (...args) => client.addCreatedAt(...args),
           async listTags(...args) {
             listing = true;
             await new Promise<void>((resolve) => {

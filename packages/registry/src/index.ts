@@ -18,6 +18,8 @@ export { parseRateLimit, type RateLimit, retryAfterSeconds } from "./http/rate-l
 export type { TransportStats } from "./http/transport.js";
 export {
   type AccessCheck,
+  type CreatedAtOptions,
+  type DatedTags,
   type LatestTagOptions,
   REGISTRY_TYPES,
   type Registry,

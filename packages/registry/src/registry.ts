@@ -14,6 +14,21 @@ export interface RequestOptions {
   signal?: AbortSignal | undefined;
 }
 
+/** Which tags `addCreatedAt` dates: those the filter matches (a `TagFilter`, or several joined). */
+export interface CreatedAtOptions extends RequestOptions {
+  filter: { matches(tag: string): boolean };
+}
+
+/** Tags with the creation times a registry could give. */
+export interface DatedTags {
+  tags: RegistryTag[];
+  /**
+   * Why some matching tags have no creation time, as a clause appended to a selection's
+   * reason. Absent when every matching tag was dated.
+   */
+  undated?: string;
+}
+
 /** Filter, policy and current state for `getLatestTag`: `selectTag` options without tags. */
 export type LatestTagOptions = Omit<SelectTagOptions, "tags"> & RequestOptions;
 
@@ -26,6 +41,16 @@ export interface Registry {
   readonly url: string;
   /** Every tag of `repository` (all pages), with creation times where the registry has them. */
   listTags(repository: string, options?: RequestOptions): Promise<RegistryTag[]>;
+  /**
+   * Adds creation times to the tags of an already fetched list that `filter` matches, for the
+   * newest policy. OCI registries list none, so their image configs are read (a few requests
+   * per tag, a bounded number of tags); lists that carry times (Gitea) are returned as they are.
+   */
+  addCreatedAt(
+    repository: string,
+    tags: readonly RegistryTag[],
+    options: CreatedAtOptions,
+  ): Promise<DatedTags>;
   /** The manifest digest `tag` points to: the index digest for multi-platform images. */
   getDigest(repository: string, tag: string, options?: RequestOptions): Promise<string>;
   /** Lists the tags and selects one; the digest policy also resolves the watched tag's digest. */

@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import {
   type CreateRegistryOptions,
   createRegistry,
+  createTagFilter,
   isRegistryError,
   type Registry,
 } from "../src/index.js";
@@ -455,6 +456,33 @@ describe("newest policy on docker-registry", () => {
     await registry.close();
 
     expect(selection.selected).toBeNull();
-    expect(selection.reason).toBe("no tag qualifies: no creation time (3)");
+    expect(selection.reason).toBe(
+      `no tag qualifies: no creation time (3); creation times are not read from ${server.url}, where every manifest read counts as a pull: use a semver, numeric or alphabetical policy`,
+    );
+    expect(registry.stats().requests).toBe(1);
+  });
+
+  test("addCreatedAt dates matching tags once", async () => {
+    const registry = createRegistry({ type: "oci", url: server.url });
+    const listed = await registry.listTags("acme/built");
+    const filter = createTagFilter({ include: "build-c" });
+
+    const first = await registry.addCreatedAt("acme/built", listed, { filter });
+    const again = await registry.addCreatedAt("acme/built", first.tags, { filter });
+    const requests = registry.stats().requests;
+    await registry.close();
+
+    const times = Object.fromEntries(
+      first.tags.map((tag) => [tag.name, tag.createdAt?.toISOString()]),
+    );
+    expect(times).toEqual({
+      "build-a": undefined,
+      "build-b": undefined,
+      "build-c": "2026-04-01T00:00:00.000Z",
+    });
+    expect(first.undated).toBeUndefined();
+    expect(again.tags).toEqual(first.tags);
+    // One tag list, then the index, its linux/amd64 manifest and the config of build-c.
+    expect(requests).toBe(4);
   });
 });

@@ -2,20 +2,41 @@ import type { LatestTagOptions, Registry, RegistryTag } from "../registry.js";
 import { watchedTag } from "../selection/digest-watch.js";
 import { selectTag, type TagSelection } from "../selection/select-tag.js";
 import type { TagInput } from "../selection/tags.js";
-import { createTagFilter } from "../tag-filter.js";
+import { createTagFilter, type TagFilter } from "../tag-filter.js";
 
 /**
- * Selects from listed tags and resolves the digest the result needs: for the digest policy
- * the watched tag's digest before selecting, otherwise the selected tag's digest after.
+ * Selects from listed tags and resolves what the result needs: for the newest policy the
+ * matching tags' creation times first, for the digest policy the watched tag's digest
+ * before selecting, otherwise the selected tag's digest after.
  */
 export async function selectWithDigests(
   registry: Registry,
   repository: string,
-  tags: RegistryTag[],
+  listed: RegistryTag[],
   options: LatestTagOptions,
 ): Promise<TagSelection> {
-  const { signal, ...selectOptions } = options;
   const filter = options.filter ?? createTagFilter(options);
+  if (options.policy.kind !== "newest") {
+    return await selectFromTags(registry, repository, listed, { ...options, filter });
+  }
+
+  const dated = await registry.addCreatedAt(repository, listed, {
+    filter,
+    signal: options.signal,
+  });
+  const selection = await selectFromTags(registry, repository, dated.tags, { ...options, filter });
+  return dated.undated === undefined
+    ? selection
+    : { ...selection, reason: `${selection.reason}; ${dated.undated}` };
+}
+
+async function selectFromTags(
+  registry: Registry,
+  repository: string,
+  tags: RegistryTag[],
+  options: LatestTagOptions & { filter: TagFilter },
+): Promise<TagSelection> {
+  const { signal, filter, ...selectOptions } = options;
   const request = { signal };
 
   if (options.policy.kind === "digest") {

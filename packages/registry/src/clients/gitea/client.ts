@@ -5,6 +5,8 @@ import { errorForStatus, parseJson, type ResponseContext } from "../../http/resp
 import { type HttpResponse, HttpTransport, type TransportStats } from "../../http/transport.js";
 import type {
   AccessCheck,
+  CreatedAtOptions,
+  DatedTags,
   LatestTagOptions,
   Registry,
   RegistryTag,
@@ -82,6 +84,15 @@ export class GiteaRegistry implements Registry {
   async getLatestTag(repository: string, options: LatestTagOptions): Promise<TagSelection> {
     const tags = await this.listTags(repository, options);
     return await selectWithDigests(this, repository, tags, options);
+  }
+
+  /** Dates only tags listed without a time: those the OCI endpoint listed when the REST API could not. */
+  async addCreatedAt(
+    repository: string,
+    tags: readonly RegistryTag[],
+    options: CreatedAtOptions,
+  ): Promise<DatedTags> {
+    return await this.#oci.addCreatedAt(repository, tags, options);
   }
 
   async checkAccess(options: RequestOptions = {}): Promise<AccessCheck> {

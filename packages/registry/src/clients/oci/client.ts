@@ -7,6 +7,8 @@ import { errorForStatus, parseJson, type ResponseContext } from "../../http/resp
 import { HttpTransport, type TransportStats } from "../../http/transport.js";
 import type {
   AccessCheck,
+  CreatedAtOptions,
+  DatedTags,
   LatestTagOptions,
   Registry,
   RegistryTag,
@@ -14,7 +16,6 @@ import type {
   RequestOptions,
 } from "../../registry.js";
 import type { TagSelection } from "../../selection/select-tag.js";
-import { createTagFilter } from "../../tag-filter.js";
 import { selectWithDigests } from "../select-latest.js";
 import { readCreatedAt } from "./created.js";
 
@@ -158,32 +159,52 @@ export class OciRegistry implements Registry {
 
   async getLatestTag(repository: string, options: LatestTagOptions): Promise<TagSelection> {
     const tags = await this.listTags(repository, options);
-    const dated =
-      options.policy.kind === "newest" && this.#options.readsCreatedAt !== false
-        ? await this.#addCreatedAt(repository, tags, options)
-        : tags;
-    return await selectWithDigests(this, repository, dated, options);
+    return await selectWithDigests(this, repository, tags, options);
   }
 
   /**
    * Reads creation times from image configs, because the OCI tag list has none. Only tags
-   * that pass the filter are read, at most `MAX_CREATED_LOOKUPS` of them.
+   * that pass the filter and have no time yet are read, at most `MAX_CREATED_LOOKUPS` of them.
    */
-  async #addCreatedAt(
+  async addCreatedAt(
     repository: string,
-    tags: RegistryTag[],
-    options: LatestTagOptions,
-  ): Promise<RegistryTag[]> {
-    const name = this.#name(repository);
-    const filter = options.filter ?? createTagFilter(options);
-    // NOTE: past this many matching tags the rest stay undated and the newest policy skips
-    // them; a registry that lists creation times (Gitea) has no such limit.
-    const wanted = new Set(
-      tags
-        .filter((tag) => tag.createdAt === undefined && filter.matches(tag.name))
-        .slice(0, MAX_CREATED_LOOKUPS)
-        .map((tag) => tag.name),
+    tags: readonly RegistryTag[],
+    options: CreatedAtOptions,
+  ): Promise<DatedTags> {
+    const undated = tags.filter(
+      (tag) => tag.createdAt === undefined && options.filter.matches(tag.name),
     );
+    if (undated.length === 0) {
+      return { tags: [...tags] };
+    }
+    if (this.#options.readsCreatedAt === false) {
+      return {
+        tags: [...tags],
+        undated: `creation times are not read from ${this.#options.name}, where every manifest read counts as a pull: use a semver, numeric or alphabetical policy`,
+      };
+    }
+
+    // NOTE: past this many matching tags the rest stay undated, so the newest policy skips
+    // them. Gitea lists creation times and has no such limit.
+    const wanted = new Set(undated.slice(0, MAX_CREATED_LOOKUPS).map((tag) => tag.name));
+    const dated = await Promise.all(
+      tags.map((tag) => (wanted.has(tag.name) ? this.#dateTag(repository, tag, options) : tag)),
+    );
+    const skipped = undated.length - wanted.size;
+    return skipped > 0
+      ? {
+          tags: dated,
+          undated: `the creation times of ${skipped} more matching tags were not read (${MAX_CREATED_LOOKUPS} per poll at most): narrow the include patterns`,
+        }
+      : { tags: dated };
+  }
+
+  async #dateTag(
+    repository: string,
+    tag: RegistryTag,
+    options: RequestOptions,
+  ): Promise<RegistryTag> {
+    const name = this.#name(repository);
     const get = (path: string, accept: string) =>
       this.#auth.send(
         {
@@ -194,17 +215,9 @@ export class OciRegistry implements Registry {
         },
         pullScope(name),
       );
-
-    return await Promise.all(
-      tags.map(async (tag) => {
-        if (!wanted.has(tag.name)) {
-          return tag;
-        }
-        const context = this.#context(name, `read the creation time of ${name}:${tag.name}`);
-        const createdAt = await readCreatedAt(get, tag.name, MANIFEST_ACCEPT, context);
-        return createdAt ? { ...tag, createdAt } : tag;
-      }),
-    );
+    const context = this.#context(name, `read the creation time of ${name}:${tag.name}`);
+    const createdAt = await readCreatedAt(get, tag.name, MANIFEST_ACCEPT, context);
+    return createdAt ? { ...tag, createdAt } : tag;
   }
 
   async checkAccess(options: RequestOptions = {}): Promise<AccessCheck> {
