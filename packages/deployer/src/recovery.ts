@@ -1,6 +1,7 @@
 /**
- * Start-up recovery: finishes deploys a crash left running, removes their half-made
- * containers, and reconciles containers carrying Berth's labels with the `instances` table.
+ * Recovery: finishes deploys a crash left running and removes their half-made containers
+ * (at start and periodically), and at start reconciles containers carrying Berth's labels
+ * with the `instances` table.
  */
 import {
   appendDeployLog,
@@ -25,20 +26,46 @@ export async function recoverAtStart(
   deps: PipelineDeps,
   options: { workerId: string; staleAfterMs: number },
 ): Promise<void> {
+  await sweepStaleDeploys(deps, options);
+  await reconcileContainers(deps);
+}
+
+/**
+ * Fails every `running` deploy whose process stopped: its heartbeat is older than
+ * `staleAfterMs`, or (at start only) it was claimed under `workerId`. Run at start and then
+ * periodically, since a restarted process has a new worker id and its predecessor's
+ * heartbeat only goes stale after the restart. Returns how many deploys it failed.
+ */
+export async function sweepStaleDeploys(
+  deps: PipelineDeps,
+  options: { workerId: string; staleAfterMs: number; ownDeploys?: ReadonlySet<string> },
+): Promise<number> {
   const staleBefore = new Date(deps.now().getTime() - options.staleAfterMs);
   const interrupted = await listInterruptedDeploys(deps.db, {
     workerId: options.workerId,
     staleBefore,
   });
+  let failed = 0;
   for (const deploy of interrupted) {
-    await failInterrupted(deps, deploy).catch((error: unknown) =>
-      deps.logger.error(
-        { deploy: deploy.id, error: messageOf(error) },
-        "recovery of deploy failed",
-      ),
+    // While this process runs, its own deploys are alive even when a heartbeat write
+    // failed, and one it claimed a moment ago may not be in `ownDeploys` yet.
+    if (options.ownDeploys && !isStale(deploy, staleBefore, options.ownDeploys)) continue;
+    await failInterrupted(deps, deploy).then(
+      () => failed++,
+      (error: unknown) =>
+        deps.logger.error(
+          { deploy: deploy.id, error: messageOf(error) },
+          "recovery of deploy failed",
+        ),
     );
   }
-  await reconcileContainers(deps);
+  return failed;
+}
+
+function isStale(deploy: Deploy, staleBefore: Date, ownDeploys: ReadonlySet<string>): boolean {
+  return (
+    !ownDeploys.has(deploy.id) && deploy.heartbeatAt !== null && deploy.heartbeatAt < staleBefore
+  );
 }
 
 async function failInterrupted(deps: PipelineDeps, deploy: Deploy): Promise<void> {
@@ -50,7 +77,7 @@ async function failInterrupted(deps: PipelineDeps, deploy: Deploy): Promise<void
     await updateInstance(deps.db, instance.id, { status: "removed", stoppedAt: deps.now() });
   }
 
-  const message = `Berth stopped while this deploy was at step ${deploy.step ?? "start"}; removed ${containers.length} container(s) it had made`;
+  const message = `Berth stopped during step ${deploy.step ?? "start"} and the deploy was failed on recovery; removed ${containers.length} container(s) it had made`;
   await appendDeployLog(deps.db, {
     deployId: deploy.id,
     level: "error",

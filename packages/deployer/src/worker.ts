@@ -19,7 +19,7 @@ import type { DeployContext } from "./pipeline/context.js";
 import { createNotifier, type Notifier } from "./pipeline/notify.js";
 import { type PipelineDeps, runDeploy } from "./pipeline/run-deploy.js";
 import { createProxyManagerClient, type ProxyManagerClient } from "./proxy/client.js";
-import { recoverAtStart } from "./recovery.js";
+import { recoverAtStart, sweepStaleDeploys } from "./recovery.js";
 
 export interface DeployWorkerOptions {
   db: Database;
@@ -39,10 +39,18 @@ export interface DeployWorkerOptions {
   concurrency?: number | undefined;
   /** How often to look for queued deploys when idle. Default 1 s. */
   pollIntervalMs?: number | undefined;
-  /** How often running deploys prove they are alive. Default 10 s. */
-  heartbeatIntervalMs?: number | undefined;
-  /** A running deploy whose heartbeat is this old belongs to a dead process. Default 60 s. */
+  /**
+   * A running deploy whose heartbeat is this old belongs to a dead process and is failed,
+   * by whichever Berth process sweeps first. Default 60 s.
+   */
   staleAfterMs?: number | undefined;
+  /**
+   * How often running deploys prove they are alive, and how often this process sweeps for
+   * deploys whose process died. At most a third of `staleAfterMs`, so a live worker whose
+   * heartbeat write was slow or failed once never looks dead. Default: a sixth of
+   * `staleAfterMs`, at most 10 s.
+   */
+  heartbeatIntervalMs?: number | undefined;
   /** Stability window for containers without any health check. Default 10 s. */
   stabilityMs?: number | undefined;
   stopTimeoutSeconds?: number | undefined;
@@ -71,6 +79,9 @@ export function createDeployWorker(options: DeployWorkerOptions): DeployWorker {
       `createDeployWorker: concurrency must be a positive integer, got ${concurrency}`,
     );
   }
+  const staleAfterMs = options.staleAfterMs ?? 60_000;
+  const heartbeatIntervalMs = options.heartbeatIntervalMs ?? Math.min(10_000, staleAfterMs / 6);
+  checkTimings(heartbeatIntervalMs, staleAfterMs);
   const workerId =
     options.workerId ?? `${hostname()}:${process.pid}:${randomBytes(3).toString("hex")}`;
   const logger = options.logger.child({ worker: workerId });
@@ -93,7 +104,9 @@ export function createDeployWorker(options: DeployWorkerOptions): DeployWorker {
   let stopped = true;
   let pollTimer: NodeJS.Timeout | undefined;
   let heartbeatTimer: NodeJS.Timeout | undefined;
+  let sweepTimer: NodeJS.Timeout | undefined;
   let ticking = false;
+  let sweeping = false;
 
   async function claimOne(): Promise<Deploy | null> {
     const maxRunning = await readConcurrency(options.db);
@@ -104,7 +117,7 @@ export function createDeployWorker(options: DeployWorkerOptions): DeployWorker {
     const run = runDeploy(deps, deploy)
       .catch((error: unknown) => {
         // Only recording the outcome failed (the store is unreachable). The deploy stays
-        // `running` until its heartbeat goes stale and start-up recovery fails it.
+        // `running` until its heartbeat goes stale and a recovery sweep fails it.
         logger.error({ deploy: deploy.id, error: messageOf(error) }, "recording the deploy failed");
         return "running" as const;
       })
@@ -146,22 +159,41 @@ export function createDeployWorker(options: DeployWorkerOptions): DeployWorker {
       touchDeploys(options.db, [...running.keys()], now()).catch((error: unknown) =>
         logger.warn({ error: messageOf(error) }, "heartbeat failed"),
       );
-    }, options.heartbeatIntervalMs ?? 10_000);
+    }, heartbeatIntervalMs);
+  }
+
+  /**
+   * Fails deploys whose process died after this one started: a restarted process gets a new
+   * worker id, so its predecessor's deploys only look dead once their heartbeat goes stale.
+   */
+  async function sweep(): Promise<void> {
+    if (sweeping || stopped) return;
+    sweeping = true;
+    try {
+      const ownDeploys = new Set(running.keys());
+      const failed = await sweepStaleDeploys(deps, { workerId, staleAfterMs, ownDeploys });
+      if (failed > 0) logger.warn({ deploys: failed }, "stale deploys failed on recovery");
+    } catch (error) {
+      logger.error({ error: messageOf(error) }, "sweeping stale deploys failed");
+    } finally {
+      sweeping = false;
+    }
   }
 
   return {
     workerId,
     async start() {
-      await recoverAtStart(deps, { workerId, staleAfterMs: options.staleAfterMs ?? 60_000 });
+      await recoverAtStart(deps, { workerId, staleAfterMs });
       stopped = false;
       pollTimer = setInterval(wake, options.pollIntervalMs ?? 1000);
       heartbeatTimer = startHeartbeat();
+      sweepTimer = setInterval(() => void sweep(), heartbeatIntervalMs);
       wake();
     },
     async stop(timeoutMs = 30_000) {
       stopped = true;
       clearInterval(pollTimer);
-      clearInterval(heartbeatTimer);
+      clearInterval(sweepTimer);
       const deadline = new Promise<"timeout">((resolve) =>
         setTimeout(() => resolve("timeout"), timeoutMs).unref(),
       );
@@ -169,6 +201,8 @@ export function createDeployWorker(options: DeployWorkerOptions): DeployWorker {
       if ((await Promise.race([finished, deadline])) === "timeout") {
         logger.warn({ deploys: [...running.keys()] }, "deploys still running at shutdown");
       }
+      // Only now: deploys finishing during shutdown must not look dead to other processes.
+      clearInterval(heartbeatTimer);
       await deps.notifier.drain(Math.min(timeoutMs, 5000));
     },
     wake,
@@ -186,6 +220,24 @@ export function createDeployWorker(options: DeployWorkerOptions): DeployWorker {
       }
     },
   };
+}
+
+function checkTimings(heartbeatIntervalMs: number, staleAfterMs: number): void {
+  if (!Number.isFinite(staleAfterMs) || staleAfterMs <= 0) {
+    throw new Error(
+      `createDeployWorker: staleAfterMs must be a positive number of milliseconds, got ${staleAfterMs}`,
+    );
+  }
+  if (!Number.isFinite(heartbeatIntervalMs) || heartbeatIntervalMs <= 0) {
+    throw new Error(
+      `createDeployWorker: heartbeatIntervalMs must be a positive number of milliseconds, got ${heartbeatIntervalMs}`,
+    );
+  }
+  if (staleAfterMs < 3 * heartbeatIntervalMs) {
+    throw new Error(
+      `createDeployWorker: staleAfterMs must be at least 3 heartbeat intervals (${3 * heartbeatIntervalMs} ms), got ${staleAfterMs}: raise staleAfterMs or shorten heartbeatIntervalMs`,
+    );
+  }
 }
 
 async function readConcurrency(db: Database): Promise<number> {

@@ -32,64 +32,72 @@ afterAll(async () => {
   await rig?.stop();
 });
 
+/**
+ * Leaves a deploy `running` at the health step under a worker that is gone, with a starting
+ * instance and its container, as a process killed mid-deploy does.
+ */
+async function leaveRunning(stageName: string, heartbeatAt: Date) {
+  const stage = await addStage(rig, { name: stageName });
+  const queued = await deployTag(rig.handle.db, {
+    stageId: stage.id,
+    tag: "1.0",
+    requestedBy: "t",
+  });
+  await rig.handle.db
+    .update(deploys)
+    .set({ status: "running", step: "health", claimedBy: "dead", heartbeatAt, digest })
+    .where(eq(deploys.id, queued.id));
+  const name = containerName({
+    project: "shop",
+    stage: stageName,
+    tag: "1.0",
+    deployId: queued.id,
+  });
+  const instance = await insertInstance(rig.handle.db, {
+    stageId: stage.id,
+    deployId: queued.id,
+    containerName: name,
+    tag: "1.0",
+    digest,
+    status: "starting",
+  });
+  await rig.docker.pull(`${rig.registry.host}/acme/shop`, digest);
+  const containerId = await rig.docker.createContainer({
+    name,
+    image: `${rig.registry.host}/acme/shop@${digest}`,
+    env: [],
+    labels: {
+      [LABELS.managed]: "true",
+      [LABELS.deploy]: queued.id,
+      [LABELS.instance]: instance.id,
+    },
+    binds: [],
+    restartPolicy: "no",
+  });
+  return { deployId: queued.id, instanceId: instance.id, containerId };
+}
+
+async function expectFailedOnRecovery(left: Awaited<ReturnType<typeof leaveRunning>>) {
+  const deploy = await getDeploy(rig.handle.db, left.deployId);
+  expect(deploy.status).toBe("failed");
+  expect(deploy.error).toMatch(
+    /^interrupted: Berth stopped during step health and the deploy was failed on recovery/,
+  );
+  const log = await listDeployLogs(rig.handle.db, left.deployId);
+  expect(log.at(-1)).toMatchObject({ level: "error", step: "health" });
+  expect(await rig.docker.inspectContainer(left.containerId)).toBeNull();
+  expect((await getInstance(rig.handle.db, left.instanceId)).status).toBe("removed");
+}
+
 describe("start-up recovery", () => {
   test("crash mid-deploy is failed and its container removed", async () => {
-    const stage = await addStage(rig, { name: "crashed" });
-    const queued = await deployTag(rig.handle.db, {
-      stageId: stage.id,
-      tag: "1.0",
-      requestedBy: "t",
-    });
-    const tenMinutesAgo = new Date(Date.now() - 10 * 60 * 1000);
-    await rig.handle.db
-      .update(deploys)
-      .set({
-        status: "running",
-        step: "health",
-        claimedBy: "dead",
-        heartbeatAt: tenMinutesAgo,
-        digest,
-      })
-      .where(eq(deploys.id, queued.id));
-    const name = containerName({
-      project: "shop",
-      stage: "crashed",
-      tag: "1.0",
-      deployId: queued.id,
-    });
-    const instance = await insertInstance(rig.handle.db, {
-      stageId: stage.id,
-      deployId: queued.id,
-      containerName: name,
-      tag: "1.0",
-      digest,
-      status: "starting",
-    });
-    await rig.docker.pull(`${rig.registry.host}/acme/shop`, digest);
-    const containerId = await rig.docker.createContainer({
-      name,
-      image: `${rig.registry.host}/acme/shop@${digest}`,
-      env: [],
-      labels: {
-        [LABELS.managed]: "true",
-        [LABELS.deploy]: queued.id,
-        [LABELS.instance]: instance.id,
-      },
-      binds: [],
-      restartPolicy: "no",
-    });
+    const left = await leaveRunning("crashed", new Date(Date.now() - 10 * 60 * 1000));
     const worker = makeWorker(rig);
 
     await worker.start();
     await worker.stop();
 
-    const deploy = await getDeploy(rig.handle.db, queued.id);
-    expect(deploy.status).toBe("failed");
-    expect(deploy.error).toMatch(
-      /^interrupted: Berth stopped while this deploy was at step health/,
-    );
-    expect(await rig.docker.inspectContainer(containerId)).toBeNull();
-    expect((await getInstance(rig.handle.db, instance.id)).status).toBe("removed");
+    await expectFailedOnRecovery(left);
   });
 
   test("container labelled for another project is not adopted", async () => {
@@ -128,8 +136,36 @@ describe("start-up recovery", () => {
   });
 });
 
+describe("periodic sweep", () => {
+  test("fails a dead worker's deploy", async () => {
+    const timing = { heartbeatIntervalMs: 100, staleAfterMs: 1500 };
+    const sweeper = makeWorker(rig, { ...timing, workerId: "sweeper" });
+    await sweeper.start();
+    const lastHeartbeat = Date.now();
+    const left = await leaveRunning("killed", new Date(lastHeartbeat));
+
+    // Fresh heartbeat: the sweeps before the limit leave the deploy alone.
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect((await getDeploy(rig.handle.db, left.deployId)).status).toBe("running");
+    await waitFor(
+      async () => (await getDeploy(rig.handle.db, left.deployId)).status === "failed",
+      timing.staleAfterMs + 10 * timing.heartbeatIntervalMs,
+    );
+    await sweeper.stop();
+
+    expect(Date.now() - lastHeartbeat).toBeGreaterThanOrEqual(timing.staleAfterMs);
+    await expectFailedOnRecovery(left);
+  });
+
+  test("rejects a limit under 3 heartbeats", () => {
+    expect(() => makeWorker(rig, { heartbeatIntervalMs: 1000, staleAfterMs: 2000 })).toThrow(
+      "createDeployWorker: staleAfterMs must be at least 3 heartbeat intervals (3000 ms), got 2000: raise staleAfterMs or shorten heartbeatIntervalMs",
+    );
+  });
+});
+
 describe("worker lifecycle", () => {
-  test("heartbeat keeps another worker's recovery off a long deploy", async () => {
+  test("heartbeat keeps other workers off", async () => {
     const stage = await addStage(rig, { name: "longgate" });
     await pushShop(rig, "2.0", "broken");
     const queued = await deployTag(rig.handle.db, {
@@ -143,9 +179,10 @@ describe("worker lifecycle", () => {
     await new Promise((resolve) => setTimeout(resolve, 800));
     const starting = makeWorker(rig, { ...timing, workerId: "starting" });
 
+    // The other worker sweeps every 50 ms for the rest of the health gate.
     await starting.start();
-    await starting.stop();
     await running;
+    await starting.stop();
 
     const deploy = await getDeploy(rig.handle.db, queued.id);
     expect(deploy.status).toBe("rolled_back");
