@@ -22,6 +22,8 @@ export interface Config {
   logLevel: (typeof LOG_LEVELS)[number];
   /** Seconds to let requests and work in progress finish after SIGTERM or SIGINT. */
   shutdownTimeoutSeconds: number;
+  /** Seconds without a heartbeat after which a running deploy's process counts as dead. */
+  deployStaleAfterSeconds: number;
   /** The Docker engine, as a `DOCKER_HOST` value; unset means the default unix socket. */
   dockerHost: string | undefined;
   /** Bearer token `/metrics` requires; unset leaves it open. */
@@ -74,6 +76,7 @@ const environmentSchema = z.object({
       .default("info"),
   ),
   BERTH_SHUTDOWN_TIMEOUT_SECONDS: integer("BERTH_SHUTDOWN_TIMEOUT_SECONDS", 1, 3600, 30),
+  BERTH_DEPLOY_STALE_AFTER_SECONDS: integer("BERTH_DEPLOY_STALE_AFTER_SECONDS", 3, 3600, 60),
   BERTH_DOCKER_HOST: optionalText,
   DOCKER_HOST: optionalText,
   BERTH_METRICS_TOKEN: optionalText,
@@ -111,6 +114,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     seedFile: values.BERTH_SEED_FILE,
     logLevel: values.BERTH_LOG_LEVEL,
     shutdownTimeoutSeconds: values.BERTH_SHUTDOWN_TIMEOUT_SECONDS,
+    deployStaleAfterSeconds: values.BERTH_DEPLOY_STALE_AFTER_SECONDS,
     dockerHost: values.BERTH_DOCKER_HOST ?? values.DOCKER_HOST,
     metricsToken: values.BERTH_METRICS_TOKEN,
     webDir: values.BERTH_WEB_DIR,

@@ -41,6 +41,7 @@ export async function startServer(
     secrets: store.secrets,
     logger,
     dockerHost: config.dockerHost,
+    worker: { staleAfterMs: config.deployStaleAfterSeconds * 1000 },
   }).catch(async (error: unknown) => {
     await store.close();
     throw error;

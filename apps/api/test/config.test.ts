@@ -24,6 +24,7 @@ describe("config", () => {
     expect(config.secretKeys).toBeUndefined();
     expect(config.logLevel).toBe("info");
     expect(config.shutdownTimeoutSeconds).toBe(30);
+    expect(config.deployStaleAfterSeconds).toBe(60);
   });
 
   test("reads every variable", () => {
@@ -36,6 +37,7 @@ describe("config", () => {
       BERTH_SEED_FILE: "seed.yaml",
       BERTH_LOG_LEVEL: "debug",
       BERTH_SHUTDOWN_TIMEOUT_SECONDS: "5",
+      BERTH_DEPLOY_STALE_AFTER_SECONDS: "12",
     });
 
     expect(config).toMatchObject({
@@ -46,6 +48,7 @@ describe("config", () => {
       seedFile: path.resolve("seed.yaml"),
       logLevel: "debug",
       shutdownTimeoutSeconds: 5,
+      deployStaleAfterSeconds: 12,
     });
     expect(config.secretKeys).toEqual([{ version: 1, key: Buffer.alloc(32, 1) }]);
   });
@@ -60,6 +63,10 @@ describe("config", () => {
     {
       env: { BERTH_SHUTDOWN_TIMEOUT_SECONDS: "-1" },
       message: 'BERTH_SHUTDOWN_TIMEOUT_SECONDS is "-1"',
+    },
+    {
+      env: { BERTH_DEPLOY_STALE_AFTER_SECONDS: "2" },
+      message: 'BERTH_DEPLOY_STALE_AFTER_SECONDS is "2": expected a whole number from 3 to 3600',
     },
     { env: { BERTH_SECRET_KEY: "too-short" }, message: "BERTH_SECRET_KEY is not a valid key" },
     {

@@ -21,7 +21,7 @@ export interface ServiceOptions {
   /** How long the engine's `/_ping` may take at start. Default 5 s. */
   dockerTimeoutMs?: number | undefined;
   /** Deploy worker timings, which tests shorten. */
-  worker?: { pollIntervalMs?: number; stabilityMs?: number } | undefined;
+  worker?: { pollIntervalMs?: number; stabilityMs?: number; staleAfterMs?: number } | undefined;
   fetch?: typeof fetch | undefined;
 }
 
