@@ -12,6 +12,8 @@ export interface CheckRequest {
   nextDueAt: Date;
   /** Check only these stages, due or not; without it, every due stage. */
   stageIds?: readonly string[];
+  /** The tag a webhook reported pushed, which a stage's first check deploys if it selects it. */
+  pushedTag?: string | undefined;
 }
 
 /** The stages of one image in one registry: its tags are listed once for all of them. */
@@ -41,6 +43,7 @@ export async function runCheck(
   const run: CheckRun = {
     trigger: request.trigger,
     nextDueAt: request.nextDueAt,
+    pushedTag: request.pushedTag,
     stages: 0,
     candidates: 0,
     errors: 0,

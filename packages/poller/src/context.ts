@@ -41,6 +41,8 @@ export interface CheckContext {
 export interface CheckRun {
   trigger: CheckTrigger;
   nextDueAt: Date;
+  /** The tag a webhook reported pushed: on a stage's first check it is a candidate. */
+  pushedTag?: string | undefined;
   stages: number;
   candidates: number;
   errors: number;

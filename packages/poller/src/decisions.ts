@@ -13,14 +13,20 @@ export interface StoredState {
 /**
  * Compares what a poll selected with what the stage last saw. The first poll of a stage
  * records what exists and reports nothing new, so adding a stage never deploys an old tag.
- * After that, a different tag, or the same tag with a different manifest digest (a
- * re-pushed mutable tag on a digest stage), is new. No selection is never new.
+ * The exception is a webhook check that selects the tag just pushed (`pushedTag`). That tag
+ * is new by definition, and taking it as the baseline would lose the push. After the first
+ * poll, a different tag, or the same tag with a different manifest digest (a re-pushed
+ * mutable tag on a digest stage), is new. No selection is never new.
  */
 export function observe(
   state: StoredState,
   selected: { tag: string; digest: string } | null,
+  pushedTag?: string,
 ): Observation {
   if (!state.initialized) {
+    if (selected && pushedTag !== undefined && selected.tag === pushedTag) {
+      return { kind: "new", tag: selected.tag, digest: selected.digest };
+    }
     return { kind: "first", tag: selected?.tag ?? null, digest: selected?.digest ?? null };
   }
   if (!selected) {

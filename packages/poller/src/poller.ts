@@ -1,4 +1,4 @@
-import { type ClaimedStage, readPollSettings } from "@berth/store";
+import { type ClaimedStage, pullDueTimesForward, readPollSettings } from "@berth/store";
 import { checkRetryingBusy } from "./busy-retry.js";
 import { runCheck } from "./check.js";
 import type { CheckContext } from "./context.js";
@@ -26,11 +26,13 @@ export interface Poller {
    * comparison and transaction as a poll, with the trigger recorded on the candidates.
    * With the `webhook` trigger (the default), stages leased to another poller are checked
    * again after `busyRetrySeconds`, up to `busyRetries` times. Those still leased then are
-   * listed in the summary's `busy`, and the next cycle polls them.
+   * listed in the summary's `busy`, and the next cycle polls them. `pushedTag` is the tag the
+   * push reported: a stage checked for the first time that selects it makes it a candidate,
+   * where a first check otherwise only records what exists.
    */
   checkStages(
     stageIds: readonly string[],
-    options?: { trigger?: CheckTrigger },
+    options?: { trigger?: CheckTrigger; pushedTag?: string | undefined },
   ): Promise<CheckSummary>;
   /** The summary of the last scheduled or manual cycle, if one ran. */
   lastSummary(): CheckSummary | undefined;
@@ -104,6 +106,12 @@ export function createPoller(options: PollerOptions): Poller {
     settingsCheckMs: resolved.settingsCheckMs,
     readSettings: () => readPollSettings(resolved.db),
     runCycle: (nextDueAt) => cycle(nextDueAt).then(() => undefined),
+    pullDueTimesForward: async (dueBy) => {
+      const moved = await pullDueTimesForward(resolved.db, dueBy);
+      if (moved > 0) {
+        resolved.logger.info({ stages: moved, dueBy }, "stage due times moved to the new schedule");
+      }
+    },
     track,
   });
 
@@ -137,8 +145,10 @@ export function createPoller(options: PollerOptions): Poller {
         );
       }
       const nextDueAt = await scheduler.nextFireTime();
+      const pushedTag = checkOptions?.pushedTag;
+      validatePushedTag(pushedTag, trigger);
       const check = (ids: readonly string[]) =>
-        runCheck(context(), { trigger, nextDueAt, stageIds: ids });
+        runCheck(context(), { trigger, nextDueAt, stageIds: ids, pushedTag });
       const checked = await track(
         trigger === "webhook"
           ? checkRetryingBusy(check, [...new Set(stageIds)], {
@@ -172,6 +182,24 @@ function validateStageIds(method: string, stageIds: unknown): void {
     throw new PollerError(
       "invalid_option",
       `${method}: stage id ${JSON.stringify(invalid)} is not a UUID; pass the id of a stage row`,
+    );
+  }
+}
+
+function validatePushedTag(pushedTag: unknown, trigger: CheckTrigger): void {
+  if (pushedTag === undefined) {
+    return;
+  }
+  if (typeof pushedTag !== "string" || pushedTag === "") {
+    throw new PollerError(
+      "invalid_option",
+      `checkStages: pushedTag must be a non-empty tag name, got ${JSON.stringify(pushedTag)}`,
+    );
+  }
+  if (trigger !== "webhook") {
+    throw new PollerError(
+      "invalid_option",
+      `checkStages: pushedTag ${JSON.stringify(pushedTag)} comes with the "webhook" trigger only; drop it for a "poll" check`,
     );
   }
 }

@@ -17,6 +17,11 @@ export interface SchedulerOptions {
   readSettings(): Promise<PollSettings>;
   /** Runs one cycle; `nextDueAt` is when its stages are due again: the next fire time. */
   runCycle(nextDueAt: Date): Promise<void>;
+  /**
+   * Called when a schedule is planned (at start and after a settings change) with its next
+   * fire time, so stages due later under an older, longer interval are due by then.
+   */
+  pullDueTimesForward?(dueBy: Date): Promise<void>;
   /** Registers a running promise, so the poller's stop() can wait for it. */
   track<T>(promise: Promise<T>): Promise<T>;
 }
@@ -79,7 +84,9 @@ export class Scheduler {
   private async wake(): Promise<void> {
     try {
       const settings = await this.options.readSettings();
-      this.replanIfChanged(settings);
+      if (this.replanIfChanged(settings)) {
+        await this.pullDueTimesForward();
+      }
       await this.runIfDue();
     } catch (error) {
       this.options.logger.error(
@@ -96,10 +103,11 @@ export class Scheduler {
     }
   }
 
-  private replanIfChanged(settings: PollSettings): void {
+  /** Plans the schedule anew when the settings changed it; returns whether it did. */
+  private replanIfChanged(settings: PollSettings): boolean {
     const key = scheduleKey(settings);
     if (this.plan?.key === key) {
-      return;
+      return false;
     }
     const { schedule, problem } = parseSchedule(settings);
     if (problem) {
@@ -110,6 +118,26 @@ export class Scheduler {
       { cron: settings.cron, intervalSeconds: settings.intervalSeconds, next: this.plan.runAt },
       "poll schedule set",
     );
+    return true;
+  }
+
+  /**
+   * Brings stages due after the new plan's fire time forward to it. A failure only delays
+   * the new interval until the old due times pass, so it is logged and the cycle still runs.
+   */
+  private async pullDueTimesForward(): Promise<void> {
+    const plan = this.plan;
+    if (!plan || !this.options.pullDueTimesForward) {
+      return;
+    }
+    try {
+      await this.options.pullDueTimesForward(plan.fireTime);
+    } catch (error) {
+      this.options.logger.warn(
+        { err: error, dueBy: plan.fireTime },
+        "moving stage due times to the new schedule failed; they keep their old due times",
+      );
+    }
   }
 
   private async runIfDue(): Promise<void> {

@@ -39,7 +39,7 @@ export async function pollStages(
   for (const stage of stages) {
     let observed: Observed;
     try {
-      observed = await observeStage(stage, tags, digestOf, undated);
+      observed = await observeStage(stage, tags, digestOf, undated, run.pushedTag);
     } catch (error) {
       await failStages(context, run, [stage], error);
       continue;
@@ -57,11 +57,12 @@ async function observeStage(
   tags: ListedTags,
   digestOf: DigestLookup,
   undated: string | undefined,
+  pushedTag: string | undefined,
 ): Promise<Observed> {
   const selection = await selectForStage(stage, tags, digestOf, undated);
   return {
     stage,
-    observation: observe(stage.state, selection.selected),
+    observation: observe(stage.state, selection.selected, pushedTag),
     reason: selection.reason,
   };
 }

@@ -52,6 +52,29 @@ describe("observe", () => {
   ])("$name", ({ state, selected, expected }) => {
     expect(observe(state, selected)).toEqual(expected);
   });
+
+  test.each([
+    {
+      name: "pushed tag selected first is new",
+      state: fresh,
+      pushedTag: "v1",
+      expected: { kind: "new", tag: "v1", digest: D("a") },
+    },
+    {
+      name: "other tag pushed first is baseline",
+      state: fresh,
+      pushedTag: "v0",
+      expected: { kind: "first", tag: "v1", digest: D("a") },
+    },
+    {
+      name: "pushed tag already seen is unchanged",
+      state: onV1,
+      pushedTag: "v1",
+      expected: { kind: "unchanged" },
+    },
+  ])("$name", ({ state, pushedTag, expected }) => {
+    expect(observe(state, { tag: "v1", digest: D("a") }, pushedTag)).toEqual(expected);
+  });
 });
 
 describe("backoffDelayMs", () => {

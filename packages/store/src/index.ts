@@ -86,6 +86,7 @@ export {
   type PollFailure,
   type PollSettings,
   type PollSuccess,
+  pullDueTimesForward,
   readPollSettings,
   recordFirstPolls,
   recordPollFailure,

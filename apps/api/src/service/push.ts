@@ -3,9 +3,16 @@ import { type Database, projects, registries, stages } from "@berth/store";
 import { eq } from "drizzle-orm";
 import type { PushNotice, PushOutcome } from "../webhooks/types.js";
 
-/** What a push needs from the poller: a check of the given stages, as the webhook trigger. */
+/**
+ * The poller call a push needs: a check of the given stages as the webhook trigger, with
+ * the pushed tag, so a stage checked for the first time deploys it instead of taking it as
+ * the baseline.
+ */
 export interface StageChecker {
-  checkStages(stageIds: readonly string[], options: { trigger: "webhook" }): Promise<unknown>;
+  checkStages(
+    stageIds: readonly string[],
+    options: { trigger: "webhook"; pushedTag: string },
+  ): Promise<unknown>;
 }
 
 /**
@@ -20,7 +27,7 @@ export function pushHandler(
   return async (push) => {
     const stageIds = await findStagesTracking(db, push.image);
     if (stageIds.length > 0) {
-      await poller.checkStages(stageIds, { trigger: "webhook" });
+      await poller.checkStages(stageIds, { trigger: "webhook", pushedTag: push.tag });
     }
     return { matchedStages: stageIds.length };
   };

@@ -1,4 +1,4 @@
-import { and, asc, eq, inArray, isNull, lte, or, sql } from "drizzle-orm";
+import { and, asc, eq, gt, inArray, isNull, lte, or, sql } from "drizzle-orm";
 import type { Database } from "../database.js";
 import { pollState, projects, registries, settings, stages, type TagPolicy } from "../schema.js";
 import type { Executor } from "./candidates.js";
@@ -324,6 +324,21 @@ export async function recordFirstPolls(
     )
     .returning({ stageId: pollState.stageId });
   return rows.map((row) => row.stageId);
+}
+
+/**
+ * Moves the next due time of every healthy stage (no failure streak) forward to `dueBy`
+ * when it is later, in one statement. A shortened poll interval then applies at its next
+ * fire time, not after the due times computed under the old one. Failing stages keep their
+ * backoff. Returns how many stages moved.
+ */
+export async function pullDueTimesForward(db: Executor, dueBy: Date): Promise<number> {
+  const rows = await db
+    .update(pollState)
+    .set({ nextDueAt: dueBy })
+    .where(and(eq(pollState.failureStreak, 0), gt(pollState.nextDueAt, dueBy)))
+    .returning({ stageId: pollState.stageId });
+  return rows.length;
 }
 
 /** Returns which of `stageIds` have a poll state row, which every existing stage has once claimed. */
