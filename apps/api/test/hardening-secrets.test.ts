@@ -3,7 +3,7 @@ import pino from "pino";
 import { describe, expect, test } from "vitest";
 import { createApp } from "../src/app.js";
 import { hmacSha256Hex } from "../src/webhooks/signature.js";
-import { ENGINES, json, seedUser, TEST_PASSWORD, useDatabase } from "./helpers.js";
+import { ENGINES, seedUser, TEST_PASSWORD, useDatabase } from "./helpers.js";
 import { secrets } from "./ops-helpers.js";
 
 /** One distinct value per kind of secret, so a hit names the secret that leaked. */
