@@ -34,6 +34,9 @@ export default defineConfig({
     // Set by the global setup, which starts the server on a free port.
     baseURL: process.env.BERTH_WEB_URL,
     headless: true,
+    // A stuck step fails after 15 s, so a retry starts early instead of after the test timeout.
+    actionTimeout: 15_000,
+    navigationTimeout: 15_000,
     launchOptions: chromium,
     trace: "retain-on-failure",
     screenshot: "only-on-failure",

@@ -7,7 +7,7 @@ import {
   uniqueSuffix,
 } from "./support/fixtures.js";
 import { TEST_REPOSITORY } from "./support/registry.js";
-import { signIn } from "./support/session.js";
+import { openPage, signIn } from "./support/session.js";
 
 test("approve a pending candidate", async ({ page }) => {
   // A real deploy follows the approval, waiting for the health gate.
@@ -27,7 +27,7 @@ test("approve a pending candidate", async ({ page }) => {
   await pushTestImage({ registry: registryHost, repository: TEST_REPOSITORY, tag, content: tag });
   await announcePush(page, `${registryHost}/${TEST_REPOSITORY}:${tag}`);
 
-  await page.goto("/");
+  await openPage(page, "/");
   const tile = page.locator(`section:has(a[href="/projects/${project.id}"]) [data-stage="prod"]`);
   await expect(tile.getByText("waiting for approval")).toBeVisible({ timeout: 20_000 });
   await tile.getByRole("link", { name: tag }).click();

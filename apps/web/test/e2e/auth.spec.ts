@@ -1,9 +1,9 @@
 import { expect, test } from "@playwright/test";
 import { ADMIN } from "./support/berth-server.js";
-import { signIn } from "./support/session.js";
+import { openPage, signIn } from "./support/session.js";
 
 test("wrong password shows the API's message", async ({ page }) => {
-  await page.goto("/login");
+  await openPage(page, "/login");
   await expect(page).toHaveTitle("Sign in · Berth");
   await page.getByLabel("User name").fill(ADMIN.username);
   await page.getByLabel("Password").fill("not-the-password");
@@ -13,7 +13,7 @@ test("wrong password shows the API's message", async ({ page }) => {
 });
 
 test("signed-out visit goes to sign-in and back", async ({ page }) => {
-  await page.goto("/deploys");
+  await openPage(page, "/deploys");
   await expect(page).toHaveURL(/\/login\?next=%2Fdeploys$/);
   await page.getByLabel("User name").fill(ADMIN.username);
   await page.getByLabel("Password").fill(ADMIN.password);
@@ -27,6 +27,6 @@ test("sign out ends the session", async ({ page }) => {
   await page.getByRole("button", { name: "Sign out" }).click();
   await expect(page.getByRole("status")).toHaveText("You are signed out.");
 
-  await page.goto("/settings");
+  await openPage(page, "/settings");
   await expect(page).toHaveURL(/\/login\?next=%2Fsettings$/);
 });

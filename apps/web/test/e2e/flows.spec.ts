@@ -1,7 +1,7 @@
 import { expect, test } from "@playwright/test";
 import { createProject, uniqueSuffix } from "./support/fixtures.js";
 import { TEST_REPOSITORY } from "./support/registry.js";
-import { signIn } from "./support/session.js";
+import { openPage, signIn } from "./support/session.js";
 
 test("registry, project, stage and a deploy", async ({ page }) => {
   // Three real deploys, each waiting about ten seconds for the health gate.
@@ -99,7 +99,7 @@ test("registry, project, stage and a deploy", async ({ page }) => {
       timeout: 60_000,
     });
 
-    await page.goto(firstDeploy);
+    await openPage(page, firstDeploy);
     await page.getByRole("button", { name: "Roll back to this deploy" }).click();
     const dialog = page.getByRole("dialog");
     await expect(dialog).toContainText("Roll the stage back to 1.2.0?");
@@ -140,7 +140,7 @@ test("stage preview picks a tag", async ({ page }) => {
   test.fail();
   await signIn(page);
   const project = await createProject(page, `preview-${uniqueSuffix()}`);
-  await page.goto(`/projects/${project.id}/stages/new`);
+  await openPage(page, `/projects/${project.id}/stages/new`);
   await expect(page.getByTestId("preview-selected")).toHaveText("1.2.0", { timeout: 5_000 });
 
   await page.getByLabel("Tag patterns").fill("1.0.*\n1.1.*");
@@ -155,7 +155,7 @@ test("a slug taken twice shows the API's conflict message", async ({ page }) => 
   await signIn(page);
   const slug = `taken-${uniqueSuffix()}`;
   await createProject(page, slug);
-  await page.goto("/projects/new");
+  await openPage(page, "/projects/new");
   await page.getByLabel("Name", { exact: true }).fill("Shop again");
   await page.getByLabel("Slug").fill(slug);
   await page.getByLabel("Repository").fill("acme/other");

@@ -1,6 +1,6 @@
 import { expect, test } from "@playwright/test";
 import { createProject, uniqueSuffix } from "./support/fixtures.js";
-import { signIn } from "./support/session.js";
+import { openPage, signIn } from "./support/session.js";
 
 test("failing deploy shows its rollback", async ({ page }) => {
   test.setTimeout(90_000);
@@ -35,7 +35,7 @@ test("failing deploy shows its rollback", async ({ page }) => {
     expect(stage.status(), await stage.text()).toBe(201);
     const stageId = ((await stage.json()) as { stage: { id: string } }).stage.id;
 
-    await page.goto(`/stages/${stageId}`);
+    await openPage(page, `/stages/${stageId}`);
     await page.getByLabel("Tag", { exact: true }).fill("1.2.0");
     await page.getByRole("button", { name: "Deploy", exact: true }).click();
     await expect(page.getByRole("heading", { name: "Deploy 1.2.0" })).toBeVisible();

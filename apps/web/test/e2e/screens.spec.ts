@@ -1,5 +1,5 @@
 import { expect, test } from "@playwright/test";
-import { signIn } from "./support/session.js";
+import { openPage, signIn } from "./support/session.js";
 
 /** Pages a reviewer looks at, with the heading that shows each has loaded. */
 const PAGES = [
@@ -12,14 +12,14 @@ const PAGES = [
 ];
 
 test("screenshots of the main pages", async ({ page }, testInfo) => {
-  await page.goto("/login");
+  await openPage(page, "/login");
   await page.screenshot({
     path: `test-results/screenshots/${testInfo.project.name}-login.png`,
     fullPage: true,
   });
   await signIn(page);
   for (const entry of PAGES) {
-    await page.goto(entry.path);
+    await openPage(page, entry.path);
     await expect(page.getByRole("heading", { name: entry.heading, level: 1 })).toBeVisible();
     await expect(page.locator(".loading")).toHaveCount(0);
     await page.screenshot({

@@ -1,10 +1,10 @@
 import { expect, test } from "@playwright/test";
 import { uniqueSuffix } from "./support/fixtures.js";
-import { signIn } from "./support/session.js";
+import { openPage, signIn } from "./support/session.js";
 
 test("settings reject a bad interval, then save", async ({ page }) => {
   await signIn(page);
-  await page.goto("/settings");
+  await openPage(page, "/settings");
   await expect(page).toHaveTitle("Settings · Berth");
   const interval = page.getByLabel("Poll interval (seconds)");
 
@@ -37,7 +37,7 @@ test("settings reject a bad interval, then save", async ({ page }) => {
 test("new API token is shown once", async ({ page }) => {
   const name = `ci-${uniqueSuffix()}`;
   await signIn(page);
-  await page.goto("/settings");
+  await openPage(page, "/settings");
   await page.getByLabel("Name", { exact: true }).last().fill(name);
   await page.getByRole("button", { name: "Create token" }).click();
   const notice = page.getByRole("status").filter({ hasText: `Token ${name} created` });

@@ -1,9 +1,32 @@
 import { expect, type Page } from "@playwright/test";
 import { ADMIN } from "./berth-server.js";
 
+/** Attempts per page load in `openPage`. */
+const LOAD_ATTEMPTS = 3;
+
+/**
+ * Opens a dashboard page and waits until the app has started. Containers that other tests on
+ * the machine start and stop change the network interfaces, and Chromium then aborts script
+ * loads with net::ERR_NETWORK_CHANGED even on loopback, leaving a blank page; such a load is
+ * retried.
+ */
+export async function openPage(page: Page, path: string): Promise<void> {
+  for (let attempt = 1; ; attempt += 1) {
+    await page.goto(path);
+    try {
+      await page.locator("main#main").waitFor({ timeout: 5_000 });
+      return;
+    } catch (error) {
+      if (attempt === LOAD_ATTEMPTS) {
+        throw error;
+      }
+    }
+  }
+}
+
 /** Signs in through the form, as a person would, and waits for the overview. */
 export async function signIn(page: Page): Promise<void> {
-  await page.goto("/login");
+  await openPage(page, "/login");
   await page.getByLabel("User name").fill(ADMIN.username);
   await page.getByLabel("Password").fill(ADMIN.password);
   await page.getByRole("button", { name: "Sign in" }).click();
