@@ -6,8 +6,8 @@ const LOAD_ATTEMPTS = 3;
 
 /**
  * Opens a dashboard page and waits until the app has started. Containers that other tests on
- * the machine start and stop change the network interfaces, and Chromium then aborts script
- * loads with net::ERR_NETWORK_CHANGED even on loopback, leaving a blank page; such a load is
+ * the machine start and stop change the network interfaces. Chromium then aborts script loads
+ * with net::ERR_NETWORK_CHANGED even on loopback and leaves a blank page, so such a load is
  * retried.
  */
 export async function openPage(page: Page, path: string): Promise<void> {
