@@ -207,13 +207,16 @@ export interface RegistryTag {
   createdAt?: string;
 }
 
-/** Report of `POST /quick-deploy/inspect` on an image reference: tags, ports, labels and a proposal. */
+/** Report of `POST /quick-deploy/inspect` on an image reference. */
 export interface ImageInspection {
-  image: string;
-  registryId: string | null;
+  registryId: string;
   repository: string;
-  tags: RegistryTag[];
-  exposedPorts: number[];
-  labels: Record<string, string>;
-  proposal: { projectSlug: string; projectName: string; stageName: string; tag: string | null };
+  /** The tag in the pasted reference, if it had one. */
+  tag: string | null;
+  tags: string[];
+  /** Ports as the image config lists them, e.g. `8080/tcp`; `null` when no engine could pull it. */
+  exposedPorts: string[] | null;
+  labels: Record<string, string> | null;
+  /** Why ports and labels are missing, when they are. */
+  note: string | null;
 }

@@ -164,9 +164,10 @@ export const instances = {
 
 export const quickDeploy = {
   inspect: (image: string) =>
-    one<ImageInspection>("POST", "/quick-deploy/inspect", "inspection", { image }),
-  deploy: (body: Body) =>
-    request<{ deploy: Deploy; project: Project; stage: Stage }>("POST", "/quick-deploy", {
+    request<ImageInspection>("POST", "/quick-deploy/inspect", { body: { image } }),
+  /** Creates a project with one stage for `image` (which carries the tag) and deploys it. */
+  deploy: (body: { image: string; slug: string; stage: string; containerPort: number | null }) =>
+    request<{ projectId: string; stageId: string; deploy: Deploy }>("POST", "/quick-deploy", {
       body,
     }),
 };
