@@ -49,7 +49,7 @@ async function adminCookie(app: FullApp, handle: DatabaseHandle): Promise<string
   return (response.headers.get("set-cookie") ?? "").split(";")[0] ?? "";
 }
 
-/** The app's own route table under `/api/v1`, written the OpenAPI way (`{id}`). */
+/** Lists the app's own routes under `/api/v1`, written the OpenAPI way (`{id}`). */
 function routerRoutes(app: FullApp): Route[] {
   const seen = new Set<string>();
   const routes: Route[] = [];

@@ -11,15 +11,15 @@ import { fullApp } from "./ops-helpers.js";
 const SEND_LIMIT_MS = 5000;
 
 interface SlowUpload {
-  /** The status line the server answered with, e.g. `HTTP/1.1 413 Payload Too Large`. */
+  /** The response's status line, e.g. `HTTP/1.1 413 Payload Too Large`. */
   statusLine: string;
-  /** Body bytes written to the socket before the answer arrived. */
+  /** Body bytes written to the socket before the response arrived. */
   bytesSent: number;
 }
 
 /**
  * Sends a request head, then the body in `chunkBytes` pieces every `intervalMs`, until the
- * server answers, `totalBytes` are sent, or `SEND_LIMIT_MS` passes.
+ * server responds, `totalBytes` are sent, or `SEND_LIMIT_MS` passes.
  */
 function slowUpload(
   port: number,

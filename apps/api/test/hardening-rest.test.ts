@@ -49,7 +49,7 @@ function operations(document: OpenApiDocument): Operation[] {
   );
 }
 
-/** The property names of the JSON body, so generated bodies often reach field validation. */
+/** Lists the JSON body's property names, so generated bodies often reach field validation. */
 function bodyKeys(operation: Operation, document: OpenApiDocument): string[] {
   let schema = operation.requestBody?.content?.["application/json"]?.schema;
   if (schema?.$ref) schema = document.components?.schemas?.[schema.$ref.split("/").pop() ?? ""];
@@ -157,7 +157,7 @@ describe.each(ENGINES)("REST fuzz on $engine", ({ engine }) => {
             const answer = await response.text();
             statuses.set(response.status, (statuses.get(response.status) ?? 0) + 1);
 
-            // 503 is the documented answer when no Docker engine is reachable, which is so here.
+            // 503 is the documented status when no Docker engine is reachable, as in this test.
             const noEngine = response.status === 503 && answer.includes('"code":"unavailable"');
             expect(
               response.status < 500 || noEngine,

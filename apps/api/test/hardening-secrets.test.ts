@@ -18,7 +18,7 @@ interface OpenApiDocument {
   paths: Record<string, Record<string, unknown>>;
 }
 
-/** The full app with a logger at `trace` whose lines the test keeps. */
+/** Builds the full app with a `trace` logger whose lines the test keeps. */
 function appWithCapturedLogs(handle: DatabaseHandle) {
   const logs: string[] = [];
   const destination = { write: (line: string) => logs.push(line) };

@@ -43,7 +43,7 @@ const TEMPLATES: Record<string, Json> = {
   generic: { image: "registry.example.test/acme/app:1.2.3" },
 };
 
-/** Every path into `value` (objects and arrays), the root included as `[]`. */
+/** Lists every path into `value` (objects and arrays), the root included as `[]`. */
 function paths(value: Json, prefix: Array<string | number> = []): Array<Array<string | number>> {
   const own = [prefix];
   if (value === null || typeof value !== "object") return own;

@@ -37,7 +37,7 @@ afterAll(async () => {
   for (const handle of handles) await handle.close();
 });
 
-/** Every row of every table, for comparing the database before and after an import. */
+/** Reads every row of every table, to compare the database before and after an import. */
 async function snapshot(db: Database): Promise<Record<string, unknown[]>> {
   const tables: Record<string, unknown[]> = {};
   for (const [name, table] of Object.entries(schema)) {
@@ -46,7 +46,7 @@ async function snapshot(db: Database): Promise<Record<string, unknown[]>> {
   return tables;
 }
 
-/** Every path into `value`, the root included as `[]`. */
+/** Lists every path into `value`, the root included as `[]`. */
 function paths(value: Json, prefix: Array<string | number> = []): Array<Array<string | number>> {
   const own = [prefix];
   if (value === null || typeof value !== "object") return own;
