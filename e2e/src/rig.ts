@@ -29,6 +29,9 @@ export const ADMIN_USER = "admin";
 /** Seconds between poll cycles. Schedules start at start-up, so this comes from the seed file. */
 export const POLL_INTERVAL_SECONDS = 10;
 
+/** Seconds without a heartbeat after which Berth fails a running deploy as interrupted. */
+export const STALE_AFTER_SECONDS = 6;
+
 /**
  * The seed file Berth imports at its first start. It sets only the poll schedule, because the
  * poller plans its first cycle before any API request could change it. Everything else is
@@ -98,6 +101,8 @@ export async function startFlowRig(options: FlowRigOptions = {}): Promise<FlowRi
       BERTH_DOCKER_HOST: podman.dockerHost,
       BERTH_DATA_DIR: path.join(workDir, "data"),
       BERTH_SHUTDOWN_TIMEOUT_SECONDS: "20",
+      // Short, so a deploy whose process was killed is failed within seconds, not a minute.
+      BERTH_DEPLOY_STALE_AFTER_SECONDS: String(STALE_AFTER_SECONDS),
       BERTH_SEED_FILE: seedFile,
       ...(options.webDir ? { BERTH_WEB_DIR: options.webDir } : {}),
     };

@@ -12,6 +12,7 @@ import {
   fetchFrom,
   type Instance,
   listDeploys,
+  listInstances,
   pushShop,
   runningInstances,
   waitForDeploy,
@@ -19,7 +20,13 @@ import {
 } from "../src/flow.js";
 import { sendGiteaPush } from "../src/gitea-hook.js";
 import { watchProxy } from "../src/proxy-watch.js";
-import { ADMIN_USER, type FlowRig, POLL_INTERVAL_SECONDS, startFlowRig } from "../src/rig.js";
+import {
+  ADMIN_USER,
+  type FlowRig,
+  POLL_INTERVAL_SECONDS,
+  STALE_AFTER_SECONDS,
+  startFlowRig,
+} from "../src/rig.js";
 import { configureFlow, type FlowSetup } from "../src/setup.js";
 import { waitFor } from "../src/wait.js";
 
@@ -90,12 +97,8 @@ describe("the whole flow", () => {
   });
 
   it("2. signed webhook deploys dev-1", async () => {
-    // NOTE: a stage's first check records the tag it finds as the baseline and deploys
-    // nothing, even when a webhook triggered that check. A push of a tag no stage matches
-    // makes that first check happen before dev-1 exists, as a poll would have done.
-    await push("base");
-    expect(await hook("base")).toBe(202);
-    await waitForFirstCheck();
+    // dev-1 is the stage's first tag, and the webhook's check deploys it even when that check
+    // is the stage's first. A poll cycle that saw dev-1 first would take it as the baseline.
     await awayFromPollTick();
     const digest = await push("dev-1");
 
@@ -210,17 +213,32 @@ describe("the whole flow", () => {
     expect(stuck).toEqual([]);
     await expectAgreement();
   });
-});
 
-/** Waits until the webhook's check of the stages ran: its delivery then shows `matched`. */
-async function waitForFirstCheck(): Promise<void> {
-  await waitFor("the first webhook delivery to be checked", async () => {
-    const { deliveries } = await api.get<{ deliveries: Array<{ tag: string; result: string }> }>(
-      "/webhooks/deliveries",
+  it("6b. SIGKILL mid-deploy fails it on recovery", async () => {
+    // A broken image keeps the deploy in its 8 s health gate, so the kill lands mid-deploy.
+    await push("dev-5", "broken");
+    expect(await hook("dev-5")).toBe(202);
+    const killed = await waitForDeploy(api, setup.dev.id, "dev-5", (s) => s === "running");
+    await waitFor("the dev-5 deploy to reach the health gate", async () => {
+      const { deploy } = await api.get<{ deploy: Deploy }>(`/deploys/${killed.id}`);
+      return deploy.step === "health" ? deploy : undefined;
+    });
+
+    await rig.restartBerth("SIGKILL");
+    // The new process fails it once its heartbeat is stale, at its next sweep.
+    const finished = await waitForFinish(api, killed.id, (STALE_AFTER_SECONDS + 10) * 1000);
+
+    expect(finished.status).toBe("failed");
+    expect(finished.error).toMatch(
+      /^interrupted: Berth stopped during step health and the deploy was failed on recovery/,
     );
-    return deliveries.some((d) => d.tag === "base" && d.result === "matched") ? true : undefined;
+    expect(await listContainers(rig.podman.socketPath, `berth.deploy=${killed.id}`)).toEqual([]);
+    const instances = await listInstances(api, setup.dev.id);
+    expect(instances.filter((i) => i.deployId === killed.id && i.status !== "removed")).toEqual([]);
+    expect((await onlyRunning(setup.dev.id)).tag).not.toBe("dev-5");
+    await expectAgreement();
   });
-}
+});
 
 /**
  * Waits until the next poll cycle is at least 3 s away. Cycles fire on whole multiples of the
