@@ -8,7 +8,6 @@ import { pushShop, waitForDeploy } from "./flow.js";
 import { sendGiteaPush } from "./gitea-hook.js";
 import { ADMIN_USER, type FlowRig, startFlowRig } from "./rig.js";
 import { configureFlow, type FlowSetup } from "./setup.js";
-import { waitFor } from "./wait.js";
 
 async function main(): Promise<void> {
   const options = readDemoOptions(process.env);
@@ -24,16 +23,6 @@ async function main(): Promise<void> {
   const api = await signIn(rig.berth.url, ADMIN_USER, rig.adminPassword);
   const setup = await configureFlow(api, rig);
   const hook = (tag: string) => sendGiteaPush(hookTarget(rig, setup, tag));
-
-  // The first check of a stage records what it finds without deploying, so it runs first.
-  await pushShop(rig, "base");
-  await hook("base");
-  await waitFor("the first check of the stages", async () => {
-    const { deliveries } = await api.get<{ deliveries: Array<{ result: string }> }>(
-      "/webhooks/deliveries",
-    );
-    return deliveries.some((d) => d.result === "matched") ? true : undefined;
-  });
 
   say("Pushing acme/shop:dev-1 and sending its Gitea webhook…");
   await pushShop(rig, "dev-1");
