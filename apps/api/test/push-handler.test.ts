@@ -1,0 +1,56 @@
+import { describe, expect, test } from "vitest";
+import { pushHandler, type StageChecker } from "../src/service/push.js";
+import { ENGINES, useDatabase } from "./helpers.js";
+import { seedProject } from "./ops-helpers.js";
+
+describe.each(ENGINES)("push handler on $engine", ({ engine }) => {
+  const database = useDatabase(engine);
+
+  const recordingChecker = () => {
+    const calls: Array<{ stageIds: readonly string[]; options: object }> = [];
+    const checker: StageChecker = {
+      checkStages: async (stageIds, options) => {
+        calls.push({ stageIds, options });
+      },
+    };
+    return { checker, calls };
+  };
+
+  test("push checks stages with its tag", async () => {
+    const handle = database();
+    const { dev, prod } = await seedProject(handle);
+    const { checker, calls } = recordingChecker();
+    const onPush = pushHandler(handle.db, checker);
+
+    const outcome = await onPush({
+      source: "gitea",
+      image: "gitea.example.test/acme/shop",
+      tag: "dev-1",
+      deliveryId: "00000000-0000-4000-8000-000000000001",
+    });
+
+    expect(outcome).toEqual({ matchedStages: 2 });
+    expect(calls).toHaveLength(1);
+    expect([...(calls[0]?.stageIds ?? [])].sort()).toEqual([dev.id, prod.id].sort());
+    expect(calls[0]?.options).toEqual({ trigger: "webhook", pushedTag: "dev-1" });
+  });
+
+  test("unmatched push checks nothing", async () => {
+    const handle = database();
+    await seedProject(handle);
+    const { checker, calls } = recordingChecker();
+
+    const outcome = await pushHandler(
+      handle.db,
+      checker,
+    )({
+      source: "gitea",
+      image: "gitea.example.test/acme/other",
+      tag: "dev-1",
+      deliveryId: "00000000-0000-4000-8000-000000000002",
+    });
+
+    expect(outcome).toEqual({ matchedStages: 0 });
+    expect(calls).toEqual([]);
+  });
+});
