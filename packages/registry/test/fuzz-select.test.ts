@@ -160,13 +160,13 @@ describe("selectTag fuzz", () => {
     );
   });
 
-  test("100,000 tags within a second", () => {
+  // Its speed is measured by the registry benchmark, not here: timings on a shared machine
+  // make flaky tests.
+  test("selects among 100,000 tags", () => {
     const tags = Array.from({ length: 100_000 }, (_, index) => `1.${index % 1000}.${index}`);
 
-    const started = performance.now();
     const result = selectTag({ tags, policy: { kind: "semver" } });
 
     expect(result.selected).toBe("1.999.99999");
-    expect(performance.now() - started).toBeLessThan(1000);
   });
 });
