@@ -22,6 +22,7 @@ export const API_ERROR_STATUS = {
   validation_failed: 422,
   rate_limited: 429,
   internal: 500,
+  bad_gateway: 502,
   unavailable: 503,
 } as const satisfies Record<string, ContentfulStatusCode>;
 

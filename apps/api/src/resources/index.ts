@@ -3,6 +3,7 @@ import type { AuthEnv } from "../auth/principal.js";
 import { documentPlainRoutes } from "./documented-routes.js";
 import { registerProjectRoutes } from "./projects.js";
 import { registerRegistryRoutes } from "./registries.js";
+import { registerRegistryCheckRoutes } from "./registry-checks.js";
 import { registerStageRoutes } from "./stages.js";
 import type { ResourceDeps } from "./types.js";
 
@@ -23,6 +24,7 @@ export function resourceRoutes(deps: ResourceDeps): OpenAPIHono<AuthEnv> {
   });
 
   registerRegistryRoutes(app, deps);
+  registerRegistryCheckRoutes(app, deps);
   registerProjectRoutes(app, deps);
   registerStageRoutes(app, deps);
 

@@ -1,0 +1,138 @@
+import { createRegistry, isRegistryError, type Registry } from "@berth/registry";
+import { getRegistry, getRegistryCredentials } from "@berth/store";
+import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
+import { audit } from "../auth/audit.js";
+import { requireAuth } from "../auth/middleware.js";
+import type { AuthEnv } from "../auth/principal.js";
+import { ApiError } from "../http/errors.js";
+import { AUTH_ERRORS, jsonResponse, NOT_FOUND } from "./openapi.js";
+import { ErrorSchema, IdParams } from "./schemas.js";
+import type { ResourceDeps } from "./types.js";
+
+const tags = ["registries"];
+
+const TagsQuery = z.object({
+  repository: z
+    .string({ error: "repository is required, e.g. ?repository=acme/app" })
+    .regex(/^[a-z0-9]+(?:[._/-][a-z0-9]+)*$/, {
+      error: "expected a repository path in lower case, e.g. acme/app",
+    })
+    .openapi({ param: { name: "repository", in: "query" }, example: "acme/app" }),
+});
+
+const TagSchema = z
+  .object({ name: z.string(), createdAt: z.string().nullable() })
+  .openapi("RegistryTag");
+
+const CheckSchema = z
+  .object({ ok: z.boolean(), message: z.string() })
+  .openapi("ConnectionCheck", { description: "The result of a check; a failed check is a 200." });
+
+/** Adds the routes that talk to a configured registry: list a repository's tags, test access. */
+export function registerRegistryCheckRoutes(app: OpenAPIHono<AuthEnv>, deps: ResourceDeps): void {
+  const read = requireAuth(deps, "viewer");
+  const check = requireAuth(deps, "operator");
+
+  const listTags = createRoute({
+    method: "get",
+    path: "/registries/{id}/tags",
+    tags,
+    description:
+      "The repository's tags as the registry lists them, with creation times where known.",
+    middleware: [read] as const,
+    request: { params: IdParams, query: TagsQuery },
+    responses: {
+      200: jsonResponse(z.object({ repository: z.string(), tags: z.array(TagSchema) }), "The tags"),
+      ...AUTH_ERRORS,
+      404: jsonResponse(
+        ErrorSchema,
+        "No registry has this id, or the registry has no such repository",
+      ),
+      422: jsonResponse(ErrorSchema, "The repository is missing or malformed"),
+      502: jsonResponse(ErrorSchema, "The registry refused or failed; the message says why"),
+    },
+  });
+  app.openapi(listTags, async (c) => {
+    const { repository } = c.req.valid("query");
+    const listed = await withClient(deps, c.req.valid("param").id, async (client, name) =>
+      client.listTags(repository).catch((error: unknown) => {
+        throw registryApiError(`cannot list the tags of ${repository} on ${name}`, error);
+      }),
+    );
+    const tagList = listed.map((tag) => ({
+      name: tag.name,
+      createdAt: tag.createdAt?.toISOString() ?? null,
+    }));
+    return c.json({ repository, tags: tagList }, 200);
+  });
+
+  const testAccess = createRoute({
+    method: "post",
+    path: "/registries/{id}/test",
+    tags,
+    description: "Checks that the registry answers and accepts the stored credentials.",
+    middleware: [check] as const,
+    request: { params: IdParams },
+    responses: {
+      200: jsonResponse(CheckSchema, "The check's result, failed or not"),
+      ...AUTH_ERRORS,
+      ...NOT_FOUND,
+    },
+  });
+  app.openapi(testAccess, async (c) => {
+    const id = c.req.valid("param").id;
+    const result = await withClient(deps, id, async (client) => client.checkAccess());
+    const answer = result.ok
+      ? { ok: true, message: result.detail }
+      : { ok: false, message: result.error.message };
+    await audit(
+      deps.db,
+      c.get("principal"),
+      "registry.test",
+      { type: "registry", id },
+      {
+        ok: answer.ok,
+      },
+    );
+    return c.json(answer, 200);
+  });
+}
+
+/** Builds a client from the registry row and its decrypted token, and closes it afterwards. */
+async function withClient<T>(
+  deps: ResourceDeps,
+  id: string,
+  use: (client: Registry, name: string) => Promise<T>,
+): Promise<T> {
+  const row = await getRegistry(deps.db, id);
+  const credentials = await getRegistryCredentials(deps.db, deps.secrets, row.id);
+  const client = createRegistry({
+    type: row.type,
+    url: row.url,
+    name: row.name,
+    username: credentials.username ?? undefined,
+    token: credentials.token ?? undefined,
+  });
+  try {
+    return await use(client, row.name);
+  } finally {
+    await client.close();
+  }
+}
+
+/**
+ * A missing repository is the caller's 404; anything else the registry did is a 502. The
+ * registry's message names no credential, so it is passed on.
+ */
+function registryApiError(context: string, error: unknown): ApiError {
+  if (!isRegistryError(error)) {
+    return new ApiError("internal", "internal error: the server log has the details", {
+      cause: error,
+    });
+  }
+  const code = error.kind === "not_found" ? "not_found" : "bad_gateway";
+  return new ApiError(code, `${context}: ${error.message}`, {
+    details: { registryError: error.kind, status: error.status ?? null },
+    cause: error,
+  });
+}

@@ -1,0 +1,149 @@
+import { randomBytes } from "node:crypto";
+import { createSecrets } from "@berth/store";
+import { pushTestImage, startRegistry, type TestRegistry } from "@berth/testing";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { resourceRoutes } from "../src/resources/index.js";
+import { authApp, login } from "./auth-helpers.js";
+import { errorOf, json, seedUser, useDatabase } from "./helpers.js";
+
+const secrets = createSecrets([{ version: 1, key: randomBytes(32) }]);
+const REPOSITORY = "acme/app";
+
+type Check = { ok: boolean; message: string };
+type Tags = { repository: string; tags: Array<{ name: string; createdAt: string | null }> };
+
+describe("registry tags and access checks against docker-registry", () => {
+  const database = useDatabase("pglite");
+  let registry: TestRegistry;
+  let stoppedUrl: string;
+
+  beforeAll(async () => {
+    registry = await startRegistry();
+    for (const tag of ["1.0.0", "1.1.0"]) {
+      await pushTestImage({ registry: registry.host, repository: REPOSITORY, tag, content: tag });
+    }
+    const stopped = await startRegistry();
+    stoppedUrl = stopped.url;
+    await stopped.stop();
+  }, 120_000);
+
+  afterAll(async () => {
+    await registry?.stop();
+  });
+
+  async function setup(role: "admin" | "operator" | "viewer" = "admin") {
+    const handle = database();
+    await handle.db.execute("truncate registries cascade");
+    await seedUser(handle, "root", "admin");
+    if (role !== "admin") await seedUser(handle, role, role);
+    const app = authApp(handle.db);
+    app.route("/api/v1", resourceRoutes({ db: handle.db, secrets }));
+    const admin = await login(app, "root");
+    const cookie = role === "admin" ? admin : await login(app, role);
+    const call = (method: string, path: string, as = cookie) =>
+      app.request(`/api/v1${path}`, { method, headers: { cookie: as } });
+    const add = async (name: string, url: string) => {
+      const response = await app.request("/api/v1/registries", {
+        method: "POST",
+        headers: { cookie: admin, "content-type": "application/json" },
+        body: JSON.stringify({ name, type: "oci", url, username: "ci", token: "s3cret-token" }),
+      });
+      return (await json<{ registry: { id: string } }>(response)).registry.id;
+    };
+    return { app, call, add };
+  }
+
+  test("a viewer lists a repository's tags", async () => {
+    const { call, add } = await setup("viewer");
+    const id = await add("local", registry.url);
+
+    const response = await call("GET", `/registries/${id}/tags?repository=${REPOSITORY}`);
+
+    expect(response.status).toBe(200);
+    const body = await json<Tags>(response);
+    expect(body.repository).toBe(REPOSITORY);
+    expect(body.tags.map((tag) => tag.name).sort()).toEqual(["1.0.0", "1.1.0"]);
+  });
+
+  test("an unknown repository is a 404 with the registry's message", async () => {
+    const { call, add } = await setup();
+    const id = await add("local", registry.url);
+
+    const response = await call("GET", `/registries/${id}/tags?repository=acme/none`);
+
+    expect(response.status).toBe(404);
+    const error = await errorOf(response);
+    expect(error.message).toContain("acme/none");
+    expect(error.message).toContain("local");
+  });
+
+  test("a stopped registry is a 502 that names it and no credential", async () => {
+    const { call, add } = await setup();
+    const id = await add("gone", stoppedUrl);
+
+    const response = await call("GET", `/registries/${id}/tags?repository=${REPOSITORY}`);
+
+    expect(response.status).toBe(502);
+    const text = await response.text();
+    expect(text).toContain("gone");
+    expect(text).not.toContain("s3cret-token");
+  });
+
+  test("a missing or malformed repository is a 422 naming the field", async () => {
+    const { call, add } = await setup();
+    const id = await add("local", registry.url);
+
+    for (const query of ["", "?repository=Acme/App!"]) {
+      const response = await call("GET", `/registries/${id}/tags${query}`);
+      expect(response.status).toBe(422);
+      const error = await errorOf(response);
+      expect(error.details?.issues?.[0]?.path).toBe("repository");
+    }
+  });
+
+  test("an unknown registry id is a 404 for both routes", async () => {
+    const { call } = await setup();
+    const missing = "4f6c1f9e-8d2b-4c59-9a0e-3c1b2d4e5f60";
+
+    expect((await call("GET", `/registries/${missing}/tags?repository=a/b`)).status).toBe(404);
+    expect((await call("POST", `/registries/${missing}/test`)).status).toBe(404);
+  });
+
+  test("without a session both routes answer 401", async () => {
+    const { call, add } = await setup();
+    const id = await add("local", registry.url);
+
+    expect((await call("GET", `/registries/${id}/tags?repository=a/b`, "")).status).toBe(401);
+    expect((await call("POST", `/registries/${id}/test`, "")).status).toBe(401);
+  });
+
+  test("a viewer may not run the access check", async () => {
+    const { call, add } = await setup("viewer");
+    const id = await add("local", registry.url);
+
+    expect((await call("POST", `/registries/${id}/test`)).status).toBe(403);
+  });
+
+  test("an operator's check of a running registry answers ok", async () => {
+    const { call, add } = await setup("operator");
+    const id = await add("local", registry.url);
+
+    const response = await call("POST", `/registries/${id}/test`);
+
+    expect(response.status).toBe(200);
+    expect((await json<Check>(response)).ok).toBe(true);
+  });
+
+  test("a stopped registry's check is a 200 with ok false and the reason", async () => {
+    const { call, add } = await setup("operator");
+    const id = await add("gone", stoppedUrl);
+
+    const response = await call("POST", `/registries/${id}/test`);
+
+    expect(response.status).toBe(200);
+    const body = await json<Check>(response);
+    expect(body.ok).toBe(false);
+    expect(body.message).toContain("gone");
+    expect(body.message).not.toContain("s3cret-token");
+  });
+});
