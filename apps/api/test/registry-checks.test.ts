@@ -53,7 +53,7 @@ describe("registry tags and access checks against docker-registry", () => {
     return { app, call, add };
   }
 
-  test("a viewer lists a repository's tags", async () => {
+  test("viewer lists repository tags", async () => {
     const { call, add } = await setup("viewer");
     const id = await add("local", registry.url);
 
@@ -65,7 +65,7 @@ describe("registry tags and access checks against docker-registry", () => {
     expect(body.tags.map((tag) => tag.name).sort()).toEqual(["1.0.0", "1.1.0"]);
   });
 
-  test("an unknown repository is a 404 with the registry's message", async () => {
+  test("unknown repository answers 404", async () => {
     const { call, add } = await setup();
     const id = await add("local", registry.url);
 
@@ -77,7 +77,7 @@ describe("registry tags and access checks against docker-registry", () => {
     expect(error.message).toContain("local");
   });
 
-  test("a stopped registry is a 502 that names it and no credential", async () => {
+  test("stopped registry answers 502", async () => {
     const { call, add } = await setup();
     const id = await add("gone", stoppedUrl);
 
@@ -89,7 +89,7 @@ describe("registry tags and access checks against docker-registry", () => {
     expect(text).not.toContain("s3cret-token");
   });
 
-  test("a missing or malformed repository is a 422 naming the field", async () => {
+  test("invalid repository answers 422", async () => {
     const { call, add } = await setup();
     const id = await add("local", registry.url);
 
@@ -101,7 +101,7 @@ describe("registry tags and access checks against docker-registry", () => {
     }
   });
 
-  test("an unknown registry id is a 404 for both routes", async () => {
+  test("unknown registry id answers 404", async () => {
     const { call } = await setup();
     const missing = "4f6c1f9e-8d2b-4c59-9a0e-3c1b2d4e5f60";
 
@@ -109,7 +109,7 @@ describe("registry tags and access checks against docker-registry", () => {
     expect((await call("POST", `/registries/${missing}/test`)).status).toBe(404);
   });
 
-  test("without a session both routes answer 401", async () => {
+  test("no session answers 401", async () => {
     const { call, add } = await setup();
     const id = await add("local", registry.url);
 
@@ -117,14 +117,14 @@ describe("registry tags and access checks against docker-registry", () => {
     expect((await call("POST", `/registries/${id}/test`, "")).status).toBe(401);
   });
 
-  test("a viewer may not run the access check", async () => {
+  test("viewer check answers 403", async () => {
     const { call, add } = await setup("viewer");
     const id = await add("local", registry.url);
 
     expect((await call("POST", `/registries/${id}/test`)).status).toBe(403);
   });
 
-  test("an operator's check of a running registry answers ok", async () => {
+  test("operator check reports ok", async () => {
     const { call, add } = await setup("operator");
     const id = await add("local", registry.url);
 
@@ -134,7 +134,7 @@ describe("registry tags and access checks against docker-registry", () => {
     expect((await json<Check>(response)).ok).toBe(true);
   });
 
-  test("a stopped registry's check is a 200 with ok false and the reason", async () => {
+  test("stopped registry check reports failure", async () => {
     const { call, add } = await setup("operator");
     const id = await add("gone", stoppedUrl);
 

@@ -4,6 +4,7 @@ import { registerDeployRoutes } from "./deploys.js";
 import { registerInstanceRoutes } from "./instances.js";
 import { registerQuickDeployRoutes } from "./quick-deploy.js";
 import { registerSettingsRoutes } from "./settings.js";
+import { registerSettingsCheckRoutes } from "./settings-checks.js";
 import type { OperationsDeps } from "./types.js";
 
 export type { OperationsDeps } from "./types.js";
@@ -21,6 +22,7 @@ export function operationRoutes(deps: OperationsDeps): OpenAPIHono<AuthEnv> {
   registerDeployRoutes(app, deps);
   registerInstanceRoutes(app, deps);
   registerSettingsRoutes(app, deps);
+  registerSettingsCheckRoutes(app, deps);
   registerQuickDeployRoutes(app, deps);
   return app;
 }

@@ -49,7 +49,10 @@ export function registerRegistryCheckRoutes(app: OpenAPIHono<AuthEnv>, deps: Res
         "No registry has this id, or the registry has no such repository",
       ),
       422: jsonResponse(ErrorSchema, "The repository is missing or malformed"),
-      502: jsonResponse(ErrorSchema, "The registry refused or failed; the message says why"),
+      502: jsonResponse(
+        ErrorSchema,
+        "The registry rejected the request or failed, and the message gives its reason",
+      ),
     },
   });
   app.openapi(listTags, async (c) => {
@@ -70,7 +73,7 @@ export function registerRegistryCheckRoutes(app: OpenAPIHono<AuthEnv>, deps: Res
     method: "post",
     path: "/registries/{id}/test",
     tags,
-    description: "Checks that the registry answers and accepts the stored credentials.",
+    description: "Checks that the registry responds and accepts the stored credentials.",
     middleware: [check] as const,
     request: { params: IdParams },
     responses: {
@@ -121,8 +124,8 @@ async function withClient<T>(
 }
 
 /**
- * A missing repository is the caller's 404; anything else the registry did is a 502. The
- * registry's message names no credential, so it is passed on.
+ * Converts a registry failure into a 404 for a missing repository and a 502 otherwise. The
+ * registry's message contains no credential, so it is passed on.
  */
 function registryApiError(context: string, error: unknown): ApiError {
   if (!isRegistryError(error)) {
