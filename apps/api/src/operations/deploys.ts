@@ -1,4 +1,11 @@
-import { approveDeploy, deployTag, promote, rejectDeploy, rollback } from "@berth/deployer";
+import {
+  approveDeploy,
+  deployTag,
+  promote,
+  redeploy,
+  rejectDeploy,
+  rollback,
+} from "@berth/deployer";
 import { type Deploy, getDeploy, listDeployLogs, transitionDeploy } from "@berth/store";
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import { audit } from "../auth/audit.js";
@@ -42,7 +49,8 @@ export function registerDeployRoutes(app: OpenAPIHono<AuthEnv>, deps: Operations
       method: "get",
       path: "/deploys",
       tags,
-      description: "Deploys, newest first, filtered by stage, project or status, paged by cursor.",
+      description:
+        "Deploys, newest first, filtered by stage, project, status or trigger, paged by cursor.",
       middleware: [read] as const,
       request: { query: DeployListQuery },
       responses: {
@@ -185,6 +193,34 @@ export function registerDeployRoutes(app: OpenAPIHono<AuthEnv>, deps: Operations
         rollback(deps.db, { deployId: id, requestedBy: describePrincipal(principal) }),
       );
       await recordChange(deps, principal, "deploy.rollback", deploy, { sourceDeployId: id });
+      return c.json({ deploy: toJson(deploy) }, 201);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: "post",
+      path: "/deploys/{id}/redeploy",
+      tags,
+      description:
+        "Queues a new deploy of the same tag and digest as this deploy; the new deploy records it as its source.",
+      middleware: [write] as const,
+      request: { params: IdParams },
+      responses: {
+        201: jsonResponse(DeployResponse, "The queued deploy"),
+        ...AUTH_ERRORS,
+        ...NOT_FOUND,
+        ...CONFLICT,
+        422: jsonResponse(ErrorSchema, "The deploy never resolved a digest"),
+      },
+    }),
+    async (c) => {
+      const id = requireId("deploy", c.req.valid("param").id);
+      const principal = c.get("principal");
+      const deploy = await runOperation(() =>
+        redeploy(deps.db, { deployId: id, requestedBy: describePrincipal(principal) }),
+      );
+      await recordChange(deps, principal, "deploy.redeploy", deploy, { sourceDeployId: id });
       return c.json({ deploy: toJson(deploy) }, 201);
     },
   );

@@ -3,6 +3,7 @@ import {
   type Database,
   type Deploy,
   type DeployStatus,
+  type DeployTrigger,
   deploys,
   type Instance,
   type InstanceStatus,
@@ -16,6 +17,7 @@ export interface DeployFilter {
   stageId?: string | undefined;
   projectId?: string | undefined;
   status?: DeployStatus | undefined;
+  trigger?: DeployTrigger | undefined;
   limit: number;
   before?: string | undefined;
 }
@@ -38,6 +40,9 @@ export async function listDeploys(
   }
   if (filter.status) {
     conditions.push(eq(deploys.status, filter.status));
+  }
+  if (filter.trigger) {
+    conditions.push(eq(deploys.trigger, filter.trigger));
   }
   if (filter.before) {
     const cursor = decodeCursor(filter.before);

@@ -1,4 +1,4 @@
-import { DEPLOY_STATUSES, INSTANCE_STATUSES } from "@berth/store";
+import { DEPLOY_STATUSES, DEPLOY_TRIGGERS, INSTANCE_STATUSES } from "@berth/store";
 import { z } from "@hono/zod-openapi";
 
 const timestamp = z.string().openapi({ example: "2026-12-04T20:10:00.000Z" });
@@ -64,6 +64,9 @@ export const DeployListQuery = z.object({
   projectId: uuid.optional(),
   status: z
     .enum(DEPLOY_STATUSES, { error: `expected one of ${DEPLOY_STATUSES.join(", ")}` })
+    .optional(),
+  trigger: z
+    .enum(DEPLOY_TRIGGERS, { error: `expected one of ${DEPLOY_TRIGGERS.join(", ")}` })
     .optional(),
   limit: z.coerce
     .number({ error: "expected a whole number from 1 to 200" })
