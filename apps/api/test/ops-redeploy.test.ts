@@ -48,6 +48,7 @@ describe("redeploy and the trigger filter", () => {
     const undigested = await queueDeploy(handle.db, {
       stageId: dev.id,
       tag: "1.1.0",
+      digest: null,
       trigger: "manual",
     });
 
