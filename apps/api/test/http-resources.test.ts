@@ -381,6 +381,8 @@ describe.each(ENGINES)("REST resources on $engine", ({ engine }) => {
       "/projects/{id}",
       "/registries",
       "/registries/{id}",
+      "/registries/{id}/tags",
+      "/registries/{id}/test",
       "/stages",
       "/stages/{id}",
       "/tokens",

@@ -8,6 +8,7 @@ import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { Logger } from "pino";
 import { z } from "zod";
+import { takenMessage } from "./unique-violations.js";
 
 /** Machine-readable error codes; clients branch on these, never on messages. */
 export const API_ERROR_STATUS = {
@@ -130,7 +131,11 @@ function storeApiError(error: StoreError): ApiError {
         : "internal error: the server log has the details";
     return new ApiError(code, message, { cause: error });
   }
-  return new ApiError(code, error.message, {
+  const taken =
+    error.kind === "unique_violation" && error.constraint
+      ? takenMessage(error.constraint, error.cause)
+      : undefined;
+  return new ApiError(code, taken ?? error.message, {
     details: error.constraint ? { constraint: error.constraint } : null,
     cause: error,
   });
