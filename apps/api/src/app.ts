@@ -1,5 +1,5 @@
 import type { DockerClient } from "@berth/deployer";
-import type { PollerCounters } from "@berth/poller";
+import type { PollerCounters, RegistryRateLimit } from "@berth/poller";
 import type { DatabaseHandle, Secrets } from "@berth/store";
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { Hono } from "hono";
@@ -37,6 +37,7 @@ export interface AppDeps {
   /** Wakes the deploy worker after a deploy was queued. */
   wake?: (() => void) | undefined;
   pollerCounters?: (() => PollerCounters) | undefined;
+  registryRateLimits?: (() => RegistryRateLimit[]) | undefined;
   metricsToken?: string | undefined;
   /** The dashboard's build folder. Without an `index.html` there, `/` explains how to build it. */
   webDir?: string | undefined;

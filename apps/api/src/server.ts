@@ -55,6 +55,7 @@ export async function startServer(
     docker: service.docker,
     wake: () => service.worker.wake(),
     pollerCounters: () => service.poller.counters(),
+    registryRateLimits: () => service.poller.rateLimits(),
     metricsToken: config.metricsToken,
     webDir: config.webDir,
   });

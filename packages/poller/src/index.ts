@@ -25,4 +25,5 @@ export type {
   PollerLogger,
   RegistryClient,
   RegistryConnection,
+  RegistryRateLimit,
 } from "./types.js";

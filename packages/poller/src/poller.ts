@@ -11,6 +11,7 @@ import type {
   PollerCounters,
   RegistryClient,
   RegistryConnection,
+  RegistryRateLimit,
 } from "./types.js";
 
 /** The poll loop of one Berth process. */
@@ -38,6 +39,11 @@ export interface Poller {
   lastSummary(): CheckSummary | undefined;
   /** Running totals since the poller was created. */
   counters(): PollerCounters;
+  /**
+   * The pull allowance each registry last reported to this poller, by registry name. A
+   * registry that never sent `ratelimit-remaining` is left out.
+   */
+  rateLimits(): RegistryRateLimit[];
 }
 
 /**
@@ -55,7 +61,8 @@ export function createPoller(options: PollerOptions): Poller {
     leasesLost: 0,
   };
   const pausedRegistries = new Map<string, Date>();
-  const clientFor = registryClients(resolved);
+  const clients = registryClients(resolved);
+  const clientFor = clients.clientFor;
   const inFlight = new Set<Promise<unknown>>();
   let abort = new AbortController();
   let summary: CheckSummary | undefined;
@@ -165,6 +172,7 @@ export function createPoller(options: PollerOptions): Poller {
 
     lastSummary: () => summary,
     counters: () => ({ ...counters }),
+    rateLimits: clients.rateLimits,
   };
 }
 
@@ -214,19 +222,36 @@ function logSummary(
   resolved.logger.info({ ...counts, busy: busy.length, missing: missing.length }, message);
 }
 
-/** Creates one client per registry and keeps it while the registry row is unchanged. */
-function registryClients(
-  resolved: ResolvedOptions,
-): (registry: ClaimedStage["registry"]) => RegistryClient {
-  const clients = new Map<string, { version: number; client: RegistryClient }>();
-  return (registry) => {
-    const cached = clients.get(registry.id);
-    if (cached && cached.version === registry.updatedAt.getTime()) {
-      return cached.client;
-    }
-    const client = resolved.registries(connectionOf(resolved, registry));
-    clients.set(registry.id, { version: registry.updatedAt.getTime(), client });
-    return client;
+/**
+ * Creates one client per registry and keeps it while the registry row is unchanged. The
+ * kept clients also give each registry's last reported pull allowance.
+ */
+function registryClients(resolved: ResolvedOptions): {
+  clientFor(registry: ClaimedStage["registry"]): RegistryClient;
+  rateLimits(): RegistryRateLimit[];
+} {
+  const clients = new Map<string, { version: number; name: string; client: RegistryClient }>();
+  return {
+    clientFor(registry) {
+      const cached = clients.get(registry.id);
+      if (cached && cached.version === registry.updatedAt.getTime()) {
+        return cached.client;
+      }
+      const client = resolved.registries(connectionOf(resolved, registry));
+      clients.set(registry.id, {
+        version: registry.updatedAt.getTime(),
+        name: registry.name,
+        client,
+      });
+      return client;
+    },
+
+    rateLimits() {
+      return [...clients.values()].flatMap(({ name, client }) => {
+        const remaining = client.rateLimit?.()?.remaining;
+        return remaining === undefined ? [] : [{ registry: name, remaining }];
+      });
+    },
   };
 }
 

@@ -44,6 +44,8 @@ export interface RegistryClient {
     tags: ListedTags,
     options: { filter: { matches(tag: string): boolean }; signal: AbortSignal },
   ): Promise<{ tags: ListedTags; undated?: string | undefined }>;
+  /** The pull allowance the registry last reported (`ratelimit-remaining`), if it sent one. */
+  rateLimit?(): { remaining: number } | undefined;
 }
 
 /** The cause of a check: the schedule or a manual poll (`poll`), or a registry webhook. */
@@ -80,6 +82,12 @@ export interface CheckSummary {
   busy: string[];
   /** Requested stages that do not exist (stage checks and manual polls only). */
   missing: string[];
+}
+
+/** The pull allowance a registry last reported to this poller's client, by registry name. */
+export interface RegistryRateLimit {
+  registry: string;
+  remaining: number;
 }
 
 /** Running totals since the poller was created, for the metrics endpoint. */

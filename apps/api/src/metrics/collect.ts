@@ -1,4 +1,4 @@
-import type { PollerCounters } from "@berth/poller";
+import type { PollerCounters, RegistryRateLimit } from "@berth/poller";
 import { type Database, deploys, webhookDeliveries } from "@berth/store";
 import { count } from "drizzle-orm";
 import type { Metric } from "./prometheus.js";
@@ -8,13 +8,14 @@ export interface MetricSources {
   db: Database;
   /** This process's poller totals since it started, or undefined when it is not running. */
   pollerCounters?: (() => PollerCounters) | undefined;
+  /** The pull allowance each registry last reported to this process's poller. */
+  registryRateLimits?: (() => RegistryRateLimit[]) | undefined;
 }
 
 /**
  * Reads every metric now. Deploys and webhook deliveries are counted in the database, so
- * every Berth process reports the same totals. Poll figures are this process's own.
- * NOTE: the registries' rate-limit remaining is not reported, because the poller does not
- * expose the allowance its registry clients read.
+ * every Berth process reports the same totals. Poll figures and rate-limit allowances are
+ * this process's own.
  */
 export async function collectMetrics(sources: MetricSources): Promise<Metric[]> {
   const [deployRows, deliveryRows] = await Promise.all([
@@ -34,6 +35,7 @@ export async function collectMetrics(sources: MetricSources): Promise<Metric[]> 
 
   return [
     ...pollerMetrics(sources.pollerCounters?.()),
+    rateLimitMetric(sources.registryRateLimits?.() ?? []),
     {
       name: "berth_deploys",
       help: "Deploys in the database by status (succeeded, failed, rolled_back, ...).",
@@ -50,6 +52,18 @@ export async function collectMetrics(sources: MetricSources): Promise<Metric[]> 
       })),
     },
   ];
+}
+
+function rateLimitMetric(limits: RegistryRateLimit[]): Metric {
+  return {
+    name: "berth_registry_ratelimit_remaining",
+    help: "Pulls left in the registry's window, from the last ratelimit-remaining header it sent this process.",
+    type: "gauge",
+    samples: limits.map((limit) => ({
+      labels: { registry: limit.registry },
+      value: limit.remaining,
+    })),
+  };
 }
 
 function pollerMetrics(counters: PollerCounters | undefined): Metric[] {
