@@ -214,3 +214,14 @@ async function statusWhenUp(url: string): Promise<number> {
   }
   throw new Error(`${url} refused connections for 5 s`);
 }
+
+describe("docker client without an engine", () => {
+  test("unreachable engine error names the host", async () => {
+    const host = "unix:///nonexistent/berth-test/docker.sock";
+
+    const error = await createDockerClient({ host, timeoutMs: 2000 }).catch((e: unknown) => e);
+
+    expect(error).toBeInstanceOf(DockerError);
+    expect((error as DockerError).message).toContain(`check that the engine runs at ${host}`);
+  });
+});

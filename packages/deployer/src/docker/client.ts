@@ -36,16 +36,13 @@ const NANOSECONDS_PER_MS = 1_000_000;
 
 /** Connects to the engine, negotiates the API version and returns the typed client. */
 export async function createDockerClient(options: DockerClientOptions = {}): Promise<DockerClient> {
-  const endpoint = parseDockerHost(options.host ?? "unix:///var/run/docker.sock", options.tls);
+  const host = options.host ?? "unix:///var/run/docker.sock";
+  const endpoint = parseDockerHost(host, options.tls);
   const timeoutMs = options.timeoutMs ?? 30_000;
   const daemonVersion = await pingApiVersion(endpoint, timeoutMs).catch((error: unknown) => {
-    throw new DockerError(
-      "ping",
-      `${messageOf(error)}: check that the engine runs at ${options.host}`,
-      {
-        cause: error,
-      },
-    );
+    throw new DockerError("ping", `${messageOf(error)}: check that the engine runs at ${host}`, {
+      cause: error,
+    });
   });
   const apiVersion = negotiateApiVersion(daemonVersion);
   const docker = new Docker({ ...dockerodeEndpoint(endpoint), version: `v${apiVersion}` });
