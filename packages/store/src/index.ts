@@ -189,3 +189,4 @@ export {
   SecretKeyError,
   type Secrets,
 } from "./secrets.js";
+export { isVolumeSourceAllowed, volumeOutsideAllowList } from "./volume-allow-list.js";

@@ -8,6 +8,7 @@ import {
   exportConfig,
   generateSecretKey,
   getRegistryCredentials,
+  getSettings,
   getSettingsSecrets,
   getStageEnvForDeploy,
   importConfig,
@@ -176,6 +177,37 @@ describe.each(testEngines())("config file on $engine", ({ engine }) => {
       text: VALID_HEAD.replace("kind: newest }", "kind: newest }, promote_from: qa"),
       message: 'projects[0].stages[0].promote_from: no stage named "qa" in project shop',
     },
+    {
+      name: "invalid extract expression",
+      text: VALID_HEAD.replace("kind: newest", 'kind: numeric, extract: "^dev-("'),
+      message:
+        'projects[0].stages[0].policy.extract: invalid regular expression "^dev-(": Invalid regular expression',
+    },
+    {
+      name: "extract expression with two capture groups",
+      // A replacer function, because `$'` in a replacement string means the text after the match.
+      text: VALID_HEAD.replace("kind: newest", () => "kind: numeric, extract: '^(dev)-(\\d+)$'"),
+      message:
+        'projects[0].stages[0].policy.extract: regular expression "^(dev)-(\\d+)$" has 2 capture groups: it needs exactly one',
+    },
+    {
+      name: "host volume with no allow-list",
+      text: VALID_HEAD.replace(
+        "policy: { kind: newest }",
+        "policy: { kind: newest }, volumes: [{ kind: shared, source: /etc, target: /data }]",
+      ),
+      message:
+        "projects[0].stages[0].volumes[0].source: volume host path /etc is outside the allowed folders (none): add its folder to the volume allow-list in settings",
+    },
+    {
+      name: "host volume outside the file's allow-list",
+      text: `settings: { volume_allow_list: [/srv/berth] }\n${VALID_HEAD.replace(
+        "policy: { kind: newest }",
+        "policy: { kind: newest }, volumes: [{ kind: isolated, source: /srv/berth-other, target: /data }]",
+      )}`,
+      message:
+        "projects[0].stages[0].volumes[0].source: volume host path /srv/berth-other is outside the allowed folders (/srv/berth)",
+    },
   ])("rejects $name with nothing changed", async ({ text, message }) => {
     const db = await freshDatabase(engine);
 
@@ -189,5 +221,25 @@ describe.each(testEngines())("config file on $engine", ({ engine }) => {
     expect((error as Error).message).toContain(message);
     expect(await listRegistries(db)).toEqual([]);
     expect(await listProjects(db)).toEqual([]);
+    expect((await getSettings(db)).volumeAllowList).toEqual([]);
+  });
+
+  test("host volumes inside the stored allow-list and named volumes import", async () => {
+    const db = await freshDatabase(engine);
+    const allow = "settings: { volume_allow_list: [/srv/berth] }\n";
+    await importConfig(db, secrets, { text: allow, file: "settings.yaml", env: {} });
+    const text = VALID_HEAD.replace(
+      "policy: { kind: newest }",
+      "policy: { kind: newest }, volumes: [{ kind: shared, source: /srv/berth/shop, target: /data }, { kind: named, source: cache, target: /cache }]",
+    );
+
+    await importConfig(db, secrets, { text, file: "stages.yaml", env: {} });
+
+    const [project] = await listProjects(db);
+    const [stage] = await listStages(db, project?.id);
+    expect(stage?.volumes.map((volume) => volume.source).sort()).toEqual([
+      "/srv/berth/shop",
+      "cache",
+    ]);
   });
 });

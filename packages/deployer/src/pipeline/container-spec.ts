@@ -1,5 +1,6 @@
 /** Turning a stage's definition into the container a deploy creates. */
 import path from "node:path";
+import { isVolumeSourceAllowed, volumeOutsideAllowList } from "@berth/store";
 import type { ContainerSpec } from "../docker/types.js";
 import { DeployError } from "../errors.js";
 import type { DeployContext, EnvRow, VolumeRow } from "./context.js";
@@ -48,16 +49,8 @@ export function containerBinds(
 
 /** Throws when `source` is not inside one of the allowed host folders. */
 export function checkAllowed(source: string, allowList: readonly string[]): void {
-  const resolved = path.posix.resolve(source);
-  const allowed = allowList.some((folder) => {
-    const root = path.posix.resolve(folder);
-    return resolved === root || resolved.startsWith(`${root}/`);
-  });
-  if (!allowed) {
-    throw new DeployError(
-      "create",
-      `volume host path ${source} is outside the allowed folders (${allowList.join(", ") || "none"}): add its folder to the volume allow-list in settings`,
-    );
+  if (!isVolumeSourceAllowed(source, allowList)) {
+    throw new DeployError("create", volumeOutsideAllowList(source, allowList));
   }
 }
 

@@ -38,6 +38,7 @@ import {
   type ResolvedStage,
   resolveConfig,
 } from "./resolve.js";
+import { checkVolumeSources } from "./volumes.js";
 
 export interface ImportOptions {
   /** The file's text. */
@@ -68,17 +69,15 @@ export async function importConfig(
   secrets: Secrets,
   options: ImportOptions,
 ): Promise<ImportSummary> {
-  const config = resolveConfig(
-    parseConfigFile(options.text, options.file),
-    options.env,
-    options.file,
-  );
+  const parsed = parseConfigFile(options.text, options.file);
+  const config = resolveConfig(parsed, options.env, options.file);
   const summary: ImportSummary = { created: 0, updated: 0, unchanged: 0 };
   const count = (outcome: Outcome) => {
     summary[outcome] += 1;
   };
 
   await db.transaction(async (tx) => {
+    await checkVolumeSources(tx, parsed, options.file);
     await applyConfig(tx, secrets, config, options.file, count);
   });
   return summary;

@@ -21,11 +21,40 @@ const policy = z.discriminatedUnion("kind", [
     range: z.string().optional(),
     allow_prerelease: z.boolean().optional(),
   }),
-  z.strictObject({ kind: z.literal("numeric"), extract: z.string().optional() }),
+  z.strictObject({
+    kind: z.literal("numeric"),
+    extract: z.string().superRefine(checkExtract).optional(),
+  }),
   z.strictObject({ kind: z.literal("alphabetical") }),
   z.strictObject({ kind: z.literal("newest") }),
   z.strictObject({ kind: z.literal("digest") }),
 ]);
+
+/**
+ * A numeric policy's `extract` must compile and have exactly one capture group, counted the
+ * way the tag selection counts them (the store cannot use the registry package).
+ */
+function checkExtract(extract: string, context: z.RefinementCtx): void {
+  try {
+    new RegExp(extract);
+  } catch (error) {
+    const detail = error instanceof Error ? error.message : String(error);
+    context.addIssue({
+      code: "custom",
+      message: `invalid regular expression "${extract}": ${detail}; it needs exactly one capture group, e.g. ^build-(\\d+)$`,
+    });
+    return;
+  }
+
+  // An alternation with the empty string always matches, so the match length counts the groups.
+  const groups = (new RegExp(`${extract}|`).exec("")?.length ?? 1) - 1;
+  if (groups !== 1) {
+    context.addIssue({
+      code: "custom",
+      message: `regular expression "${extract}" has ${groups} capture groups: it needs exactly one, e.g. ^build-(\\d+)$`,
+    });
+  }
+}
 
 const healthCheck = z.strictObject({
   path: z.string().startsWith("/"),
