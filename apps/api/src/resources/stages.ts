@@ -20,6 +20,7 @@ import {
   StagePatchSchema,
   StageSchema,
 } from "./schemas.js";
+import { checkStageFields } from "./stage-checks.js";
 import type { ResourceDeps } from "./types.js";
 
 const tags = ["stages"];
@@ -74,6 +75,7 @@ export function registerStageRoutes(app: OpenAPIHono<AuthEnv>, deps: ResourceDep
       getProject(deps.db, input.projectId),
     );
     await requirePromoteSource(deps, input.promoteFromStageId);
+    await checkStageFields(deps.db, input);
     const stage = await createStage(deps.db, deps.secrets, input);
     await audit(
       deps.db,
@@ -100,6 +102,7 @@ export function registerStageRoutes(app: OpenAPIHono<AuthEnv>, deps: ResourceDep
   app.openapi(update, async (c) => {
     const patch = withoutUndefined(c.req.valid("json"));
     await requirePromoteSource(deps, patch.promoteFromStageId);
+    await checkStageFields(deps.db, patch);
     const stage = await updateStage(deps.db, deps.secrets, c.req.valid("param").id, patch);
     await audit(
       deps.db,
