@@ -8,6 +8,7 @@ import type {
   Deploy,
   DeployLogLine,
   DeployStatus,
+  DeployTrigger,
   ImageInspection,
   Instance,
   Project,
@@ -21,6 +22,12 @@ import type {
 import { request, unwrap } from "./client.js";
 
 type Body = Record<string, unknown>;
+
+/** The result of a connection check; a failed check is a 200 with `ok` false and the reason. */
+export interface ConnectionCheck {
+  ok: boolean;
+  message: string;
+}
 
 async function list<T>(path: string, key: string, query: Body = {}): Promise<T[]> {
   const body = await request<unknown>("GET", path, { query: query as Record<string, string> });
@@ -46,8 +53,8 @@ export const registries = {
   create: (body: Body) => one<Registry>("POST", "/registries", "registry", body),
   update: (id: string, body: Body) => one<Registry>("PATCH", `/registries/${id}`, "registry", body),
   remove: (id: string) => request<undefined>("DELETE", `/registries/${id}`),
-  /** Checks access to the registry; the response body is shown as the API sends it. */
-  test: (id: string) => request<unknown>("POST", `/registries/${id}/test`),
+  /** Checks that the registry responds and accepts the stored credentials. */
+  test: (id: string) => request<ConnectionCheck>("POST", `/registries/${id}/test`),
   tags: (id: string, repository: string) =>
     request<unknown>("GET", `/registries/${id}/tags`, { query: { repository } }).then((body) =>
       normaliseTags(unwrap<unknown[]>(body, "tags") ?? []),
@@ -61,7 +68,9 @@ export function normaliseTags(tags: unknown[]): RegistryTag[] {
       return [{ name: tag }];
     }
     if (typeof tag === "object" && tag !== null && typeof (tag as RegistryTag).name === "string") {
-      return [tag as RegistryTag];
+      // The API sends `createdAt: null` for registries that list no creation times.
+      const { name, createdAt } = tag as { name: string; createdAt?: unknown };
+      return [typeof createdAt === "string" ? { name, createdAt } : { name }];
     }
     return [];
   });
@@ -87,6 +96,7 @@ export interface DeployFilters {
   projectId?: string | undefined;
   stageId?: string | undefined;
   status?: DeployStatus | "" | undefined;
+  trigger?: DeployTrigger | "" | undefined;
   limit?: number | undefined;
   /** The `nextCursor` of the previous page. */
   before?: string | undefined;
@@ -128,11 +138,13 @@ export const deploys = {
   reject: (id: string) => one<Deploy>("POST", `/deploys/${id}/reject`, "deploy", {}),
   cancel: (id: string) => one<Deploy>("POST", `/deploys/${id}/cancel`, "deploy", {}),
   rollback: (id: string) => one<Deploy>("POST", `/deploys/${id}/rollback`, "deploy", {}),
+  /** Queues the deploy's tag and digest again, recording this deploy as the source. */
+  redeploy: (id: string) => one<Deploy>("POST", `/deploys/${id}/redeploy`, "deploy", {}),
 };
 
 /**
- * Runs a deploy action. A redeploy is a new deploy of the same tag pinned to the same
- * digest; a promotion deploys to `promoteStageId`, the stage that promotes from this one.
+ * Runs a deploy action. A promotion deploys to `promoteStageId`, the stage that promotes from
+ * this one.
  */
 export function runDeployAction(
   deploy: Deploy,
@@ -140,8 +152,6 @@ export function runDeployAction(
   promoteStageId: string | null,
 ): Promise<Deploy> {
   switch (action) {
-    case "redeploy":
-      return deploys.create(deploy.stageId, deploy.tag, deploy.digest);
     case "promote":
       if (!promoteStageId) {
         return Promise.reject(new Error(`no stage promotes from the stage of deploy ${deploy.id}`));
@@ -175,7 +185,8 @@ export const quickDeploy = {
 export const settings = {
   get: () => one<Settings>("GET", "/settings", "settings"),
   update: (body: Body) => one<Settings>("PATCH", "/settings", "settings", body),
-  testProxyManager: () => request<unknown>("POST", "/settings/npm/test"),
+  /** Signs in to Nginx Proxy Manager with the stored settings and lists its proxy hosts. */
+  testProxyManager: () => request<ConnectionCheck>("POST", "/settings/npm/test"),
 };
 
 export const webhooks = {
