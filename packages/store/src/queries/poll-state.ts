@@ -181,17 +181,27 @@ export async function recordPollSuccess(db: Executor, result: PollSuccess): Prom
       initialized: true,
       lastTag: result.lastTag,
       lastDigest: result.lastDigest,
-      lastPolledAt: result.polledAt,
-      lastError: null,
-      failureStreak: 0,
-      nextDueAt: result.nextDueAt,
-      lockedUntil: null,
-      lockedBy: null,
-      updatedAt: result.polledAt,
+      ...successfulPoll(result.polledAt, result.nextDueAt),
     })
     .where(and(eq(pollState.stageId, result.stageId), eq(pollState.lockedBy, result.owner)))
     .returning({ stageId: pollState.stageId });
   return rows.length === 1;
+}
+
+/**
+ * Columns a successful poll writes: no error, no failure streak, the next due time, and the
+ * lease released.
+ */
+function successfulPoll(polledAt: Date, nextDueAt: Date) {
+  return {
+    lastPolledAt: polledAt,
+    lastError: null,
+    failureStreak: 0,
+    nextDueAt,
+    lockedUntil: null,
+    lockedBy: null,
+    updatedAt: polledAt,
+  };
 }
 
 /**
@@ -254,13 +264,7 @@ export async function recordUnchangedPolls(
   const rows = await db
     .update(pollState)
     .set({
-      lastPolledAt: result.polledAt,
-      lastError: null,
-      failureStreak: 0,
-      nextDueAt: result.nextDueAt,
-      lockedUntil: null,
-      lockedBy: null,
-      updatedAt: result.polledAt,
+      ...successfulPoll(result.polledAt, result.nextDueAt),
     })
     .where(
       and(
@@ -304,13 +308,7 @@ export async function recordFirstPolls(
       initialized: true,
       lastTag: valueFor("lastTag"),
       lastDigest: valueFor("lastDigest"),
-      lastPolledAt: result.polledAt,
-      lastError: null,
-      failureStreak: 0,
-      nextDueAt: result.nextDueAt,
-      lockedUntil: null,
-      lockedBy: null,
-      updatedAt: result.polledAt,
+      ...successfulPoll(result.polledAt, result.nextDueAt),
     })
     .where(
       and(
