@@ -171,39 +171,43 @@ export function registerDeployRoutes(app: OpenAPIHono<AuthEnv>, deps: Operations
     (id) => cancelDeploy(deps, id),
   );
 
-  app.openapi(
-    createRoute({
-      method: "post",
-      path: "/deploys/{id}/rollback",
-      tags,
-      description: "Queues a new deploy of the exact digest this succeeded deploy ran.",
-      middleware: [write] as const,
-      request: { params: IdParams },
-      responses: {
-        201: jsonResponse(DeployResponse, "The queued deploy"),
-        ...AUTH_ERRORS,
-        ...NOT_FOUND,
-        ...CONFLICT,
-      },
-    }),
-    async (c) => {
-      const id = requireId("deploy", c.req.valid("param").id);
-      const principal = c.get("principal");
-      const deploy = await runOperation(() =>
-        rollback(deps.db, { deployId: id, requestedBy: describePrincipal(principal) }),
-      );
-      await recordChange(deps, principal, "deploy.rollback", deploy, { sourceDeployId: id });
-      return c.json({ deploy: toJson(deploy) }, 201);
-    },
-  );
+  registerCopy(app, deps, write, {
+    action: "rollback",
+    description: "Queues a new deploy of the exact digest this succeeded deploy ran.",
+    run: (deployId, requestedBy) => rollback(deps.db, { deployId, requestedBy }),
+  });
+  registerCopy(app, deps, write, {
+    action: "redeploy",
+    description:
+      "Queues a new deploy of the same tag and digest as this deploy; the new deploy records it as its source.",
+    run: (deployId, requestedBy) => redeploy(deps.db, { deployId, requestedBy }),
+    extraResponses: { 422: jsonResponse(ErrorSchema, "The deploy never resolved a digest") },
+  });
+}
 
+type Write = ReturnType<typeof requireAuth>;
+
+/**
+ * Registers `POST /deploys/{id}/<action>` for an operation that queues a new deploy of an
+ * earlier one's digest. It returns 201 with the new deploy and audits the source id.
+ */
+function registerCopy(
+  app: OpenAPIHono<AuthEnv>,
+  deps: OperationsDeps,
+  write: Write,
+  copy: {
+    action: "rollback" | "redeploy";
+    description: string;
+    run: (deployId: string, requestedBy: string) => Promise<Deploy>;
+    extraResponses?: Record<number, ReturnType<typeof jsonResponse>>;
+  },
+): void {
   app.openapi(
     createRoute({
       method: "post",
-      path: "/deploys/{id}/redeploy",
+      path: `/deploys/{id}/${copy.action}`,
       tags,
-      description:
-        "Queues a new deploy of the same tag and digest as this deploy; the new deploy records it as its source.",
+      description: copy.description,
       middleware: [write] as const,
       request: { params: IdParams },
       responses: {
@@ -211,22 +215,18 @@ export function registerDeployRoutes(app: OpenAPIHono<AuthEnv>, deps: Operations
         ...AUTH_ERRORS,
         ...NOT_FOUND,
         ...CONFLICT,
-        422: jsonResponse(ErrorSchema, "The deploy never resolved a digest"),
+        ...copy.extraResponses,
       },
     }),
     async (c) => {
       const id = requireId("deploy", c.req.valid("param").id);
       const principal = c.get("principal");
-      const deploy = await runOperation(() =>
-        redeploy(deps.db, { deployId: id, requestedBy: describePrincipal(principal) }),
-      );
-      await recordChange(deps, principal, "deploy.redeploy", deploy, { sourceDeployId: id });
+      const deploy = await runOperation(() => copy.run(id, describePrincipal(principal)));
+      await recordChange(deps, principal, `deploy.${copy.action}`, deploy, { sourceDeployId: id });
       return c.json({ deploy: toJson(deploy) }, 201);
     },
   );
 }
-
-type Write = ReturnType<typeof requireAuth>;
 
 function registerTransition(
   app: OpenAPIHono<AuthEnv>,
