@@ -1,4 +1,4 @@
-/** What went wrong talking to a registry. */
+/** Kind of failure in a request to a registry. */
 export type RegistryErrorKind =
   | "unauthorized"
   | "forbidden"
@@ -13,7 +13,7 @@ export interface RegistryErrorDetails {
   /** Registry name or base URL, never with credentials. */
   registry: string;
   repository?: string | undefined;
-  /** HTTP status, when the registry answered. */
+  /** HTTP status, when the registry sent a response. */
   status?: number | undefined;
   /** Seconds to wait before the next request; set for `rate_limited`. */
   retryAfterSeconds?: number | undefined;

@@ -41,7 +41,8 @@ export interface DatabaseHandle {
   /** Location of the data: the server URL without its password, or the data directory. */
   location: string;
   migrate(): Promise<void>;
-  /** Checks that the database responds and reads its migration level; never throws. */
+  /** Checks that the database responds and reads its migration level. An unreachable
+   * database gives `reachable: false`, not an error. */
   status(): Promise<DatabaseStatus>;
   close(): Promise<void>;
   /** Embedded engine only: a tarball of the data directory, which `loadDataDir` reads back. */

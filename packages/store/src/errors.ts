@@ -1,4 +1,4 @@
-/** What went wrong in the store, for the API to map to 404, 409 or 422. */
+/** Kind of store failure, which the API maps to 404, 409 or 422. */
 export type StoreErrorKind =
   | "not_found"
   | "unique_violation"

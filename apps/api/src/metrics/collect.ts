@@ -3,7 +3,7 @@ import { type Database, deploys, webhookDeliveries } from "@berth/store";
 import { count } from "drizzle-orm";
 import type { Metric } from "./prometheus.js";
 
-/** Where the numbers come from: the poller of this process and the shared database. */
+/** Sources of the figures: the poller of this process and the shared database. */
 export interface MetricSources {
   db: Database;
   /** This process's poller totals since it started, or undefined when it is not running. */

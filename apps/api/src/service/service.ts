@@ -25,7 +25,7 @@ export interface ServiceOptions {
   fetch?: typeof fetch | undefined;
 }
 
-/** What `berth serve` runs besides HTTP: the poller, the deploy worker and the event reader. */
+/** Services `berth serve` runs besides HTTP: the poller, the deploy worker and the event reader. */
 export interface Service {
   poller: Poller;
   worker: DeployWorker;
