@@ -66,6 +66,8 @@ export interface FlowRigOptions {
   embedded?: boolean;
   /** Seconds between poll cycles. Default `POLL_INTERVAL_SECONDS`. */
   pollIntervalSeconds?: number;
+  /** Postgres server to create the test database on; default TEST_DATABASE_URL or 5432. */
+  postgresUrl?: string;
 }
 
 /** Starts every part; a part that fails to start stops the ones already running. */
@@ -84,7 +86,7 @@ export async function startFlowRig(options: FlowRigOptions = {}): Promise<FlowRi
     stops.push(npm.stop);
     const database = options.embedded
       ? undefined
-      : await createTestDatabase(testServerUrl() ?? DEFAULT_POSTGRES_URL);
+      : await createTestDatabase(options.postgresUrl ?? testServerUrl() ?? DEFAULT_POSTGRES_URL);
     if (database) stops.push(database.drop);
     const workDir = await mkdtemp(path.join(tmpdir(), "berth-e2e-"));
     stops.push(() => rm(workDir, { recursive: true, force: true }));

@@ -20,4 +20,9 @@ export {
   startNpmStandIn,
 } from "./npm-stand-in.js";
 export { type StartPodmanOptions, startPodman, type TestPodman } from "./podman.js";
+export {
+  type StartPostgresClusterOptions,
+  startPostgresCluster,
+  type TestPostgresCluster,
+} from "./postgres-cluster.js";
 export { type StartRegistryOptions, startRegistry, type TestRegistry } from "./registry-server.js";
