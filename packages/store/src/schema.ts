@@ -470,6 +470,11 @@ export const apiTokens = pgTable(
     userId: uuid("user_id")
       .notNull()
       .references(() => users.id, { onDelete: "cascade" }),
+    /**
+     * The one project the token may reach, or null for every project. Deleting the project
+     * deletes the token, so a token never outlives its project and moves to a new one.
+     */
+    projectId: uuid("project_id").references(() => projects.id, { onDelete: "cascade" }),
     createdAt: createdAt(),
     lastUsedAt: timestamp("last_used_at", { withTimezone: true }),
     expiresAt: timestamp("expires_at", { withTimezone: true }),

@@ -1,6 +1,6 @@
 import { and, desc, eq, gt, isNull, or } from "drizzle-orm";
 import { notFound, toStoreError } from "../errors.js";
-import { apiTokens, type TokenScope, type UserRole, users } from "../schema.js";
+import { apiTokens, projects, type TokenScope, type UserRole, users } from "../schema.js";
 import type { Executor } from "./candidates.js";
 
 /** An API token as the API lists it: never the token or its hash. */
@@ -10,6 +10,8 @@ export interface ApiTokenSummary {
   prefix: string;
   scope: TokenScope;
   userId: string;
+  /** The one project the token may reach, or null for every project. */
+  projectId: string | null;
   createdAt: Date;
   lastUsedAt: Date | null;
   expiresAt: Date | null;
@@ -24,6 +26,8 @@ export interface TokenOwner {
   userId: string;
   username: string;
   role: UserRole;
+  /** The project the token is limited to, or null for every project. */
+  project: { id: string; slug: string } | null;
 }
 
 const summaryColumns = {
@@ -32,6 +36,7 @@ const summaryColumns = {
   prefix: apiTokens.prefix,
   scope: apiTokens.scope,
   userId: apiTokens.userId,
+  projectId: apiTokens.projectId,
   createdAt: apiTokens.createdAt,
   lastUsedAt: apiTokens.lastUsedAt,
   expiresAt: apiTokens.expiresAt,
@@ -45,6 +50,8 @@ export interface NewApiToken {
   prefix: string;
   scope: TokenScope;
   userId: string;
+  /** Limits the token to one project; null or missing lets it reach every project. */
+  projectId?: string | null;
   expiresAt: Date | null;
 }
 
@@ -95,9 +102,12 @@ export async function useApiToken(
       userId: users.id,
       username: users.username,
       role: users.role,
+      projectId: projects.id,
+      projectSlug: projects.slug,
     })
     .from(apiTokens)
     .innerJoin(users, eq(users.id, apiTokens.userId))
+    .leftJoin(projects, eq(projects.id, apiTokens.projectId))
     .where(
       and(
         eq(apiTokens.tokenHash, tokenHash),
@@ -106,10 +116,13 @@ export async function useApiToken(
         eq(users.disabled, false),
       ),
     );
-  if (row) {
-    await db.update(apiTokens).set({ lastUsedAt: now }).where(eq(apiTokens.id, row.tokenId));
+  if (!row) {
+    return undefined;
   }
-  return row;
+  await db.update(apiTokens).set({ lastUsedAt: now }).where(eq(apiTokens.id, row.tokenId));
+  const { projectId, projectSlug, ...owner } = row;
+  const project = projectId && projectSlug ? { id: projectId, slug: projectSlug } : null;
+  return { ...owner, project };
 }
 
 /** Marks a token revoked; revoking twice keeps the first time. Raises `not_found` for an unknown id. */
