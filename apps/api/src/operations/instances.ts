@@ -93,6 +93,8 @@ export function registerInstanceRoutes(app: OpenAPIHono<AuthEnv>, deps: Operatio
       }),
       async (c) => {
         const id = requireId("instance", c.req.valid("param").id);
+        // The lookup comes first so an unknown id is a 404 even when no engine is reachable.
+        await getInstance(deps.db, id);
         const docker = requireDocker(deps, action);
         const instance = await runOperation(() =>
           run({ db: deps.db, docker }, id).catch((error: unknown) => {
