@@ -1,5 +1,4 @@
 import {
-  createSession,
   deleteSession,
   deleteUserSessions,
   findUserCredentials,
@@ -13,18 +12,17 @@ import { readJsonBody } from "../http/body.js";
 import { assertSameOrigin } from "../http/csrf.js";
 import { ApiError } from "../http/errors.js";
 import { audit } from "./audit.js";
-import {
-  decoyPasswordHash,
-  hashPassword,
-  randomToken,
-  sha256Hex,
-  verifyPassword,
-} from "./crypto.js";
+import { decoyPasswordHash, hashPassword, sha256Hex, verifyPassword } from "./crypto.js";
 import { MIN_PASSWORD_LENGTH } from "./first-admin.js";
 import { requireAuth } from "./middleware.js";
 import type { AuthEnv } from "./principal.js";
 import { createLoginLimiter } from "./rate-limit.js";
-import { clearSessionCookie, readSessionCookie, writeSessionCookie } from "./session.js";
+import {
+  clearSessionCookie,
+  readSessionCookie,
+  startSession,
+  writeSessionCookie,
+} from "./session.js";
 import type { AuthRoutesDeps } from "./types.js";
 
 /** Sessions last 7 days from login unless the caller sets another lifetime. */
@@ -96,9 +94,13 @@ export function authRoutes(deps: AuthRoutesDeps): Hono<AuthEnv> {
     }
     userLimiter.reset(userKey);
 
-    const token = randomToken();
-    const expiresAt = new Date(now().getTime() + ttlSeconds * 1000);
-    await createSession(deps.db, { tokenHash: sha256Hex(token), userId: user.id, expiresAt });
+    const loginTime = now();
+    const expiresAt = new Date(loginTime.getTime() + ttlSeconds * 1000);
+    const token = await startSession(
+      deps.db,
+      { userId: user.id, expiresAt, now: loginTime },
+      deps.logger,
+    );
     writeSessionCookie(c, token, expiresAt, deps.secureCookie ?? "auto");
     const principal = {
       type: "user" as const,

@@ -1,5 +1,8 @@
+import { createSession, type Database, deleteExpiredSessions } from "@berth/store";
 import type { Context } from "hono";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
+import type { Logger } from "pino";
+import { randomToken, sha256Hex } from "./crypto.js";
 
 export const SESSION_COOKIE = "berth_session";
 
@@ -39,4 +42,28 @@ export function writeSessionCookie(
 
 export function clearSessionCookie(c: Context): void {
   deleteCookie(c, SESSION_COOKIE, { path: "/" });
+}
+
+/**
+ * Stores a new session for the user and returns its cookie value. Expired sessions of every
+ * user are deleted in the same step, so the table holds the live sessions plus those that
+ * expired since the last login.
+ */
+export async function startSession(
+  db: Database,
+  session: { userId: string; expiresAt: Date; now: Date },
+  logger?: Logger | undefined,
+): Promise<string> {
+  const deleted = await deleteExpiredSessions(db, session.now);
+  if (deleted > 0) {
+    logger?.info({ deleted }, "deleted expired sessions");
+  }
+
+  const token = randomToken();
+  await createSession(db, {
+    tokenHash: sha256Hex(token),
+    userId: session.userId,
+    expiresAt: session.expiresAt,
+  });
+  return token;
 }
