@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { auditLog, createSecrets, registries, stageEnv } from "@berth/store";
+import { auditLog, createSecrets, pollState, registries, stageEnv } from "@berth/store";
 import { describe, expect, test } from "vitest";
 import { resourceRoutes } from "../src/resources/index.js";
 import { authApp, login } from "./auth-helpers.js";
@@ -276,6 +276,45 @@ describe.each(ENGINES)("REST resources on $engine", ({ engine }) => {
     ]);
     expect(listed.stages.map((item) => item.name)).toEqual(["dev"]);
     expect(removed.status).toBe(204);
+  });
+
+  test("stage shows its poll failure and next attempt", async () => {
+    const { db, call } = await setup();
+    const project = await createProject(call, (await createRegistry(call)).id);
+    const created = await call("POST", "/stages", {
+      projectId: project.id,
+      name: "dev",
+      policy: { kind: "newest" },
+    });
+    const { stage } = await json<{ stage: Stage & { poll: unknown } }>(created);
+    const failedAt = new Date("2026-03-01T10:00:00Z");
+    const nextDueAt = new Date("2026-03-01T10:01:30Z");
+    await db.insert(pollState).values({
+      stageId: stage.id,
+      lastPolledAt: failedAt,
+      lastError: "registry gitea-main rate-limited GET tags (429): retry after 90 s",
+      lastErrorAt: failedAt,
+      failureStreak: 2,
+      nextDueAt,
+    });
+
+    const fetched = await json<{ stage: { poll: unknown } }>(
+      await call("GET", `/stages/${stage.id}`),
+    );
+    const listed = await json<{ stages: Array<{ poll: unknown }> }>(
+      await call("GET", `/stages?projectId=${project.id}`),
+    );
+
+    expect(stage.poll).toBeNull();
+    const expected = {
+      lastPolledAt: failedAt.toISOString(),
+      lastError: "registry gitea-main rate-limited GET tags (429): retry after 90 s",
+      lastErrorAt: failedAt.toISOString(),
+      failureStreak: 2,
+      nextDueAt: nextDueAt.toISOString(),
+    };
+    expect(fetched.stage.poll).toEqual(expected);
+    expect(listed.stages[0]?.poll).toEqual(expected);
   });
 
   test("invalid stage gives 422 per field", async () => {

@@ -179,6 +179,20 @@ export const StagePatchSchema = z
   .partial()
   .openapi("StagePatch", { description: "env and volumes, when given, replace the whole set" });
 
+export const PollStatusSchema = z
+  .object({
+    lastPolledAt: timestamp.nullable(),
+    lastError: z.string().nullable().openapi({
+      description: "Why the last poll failed, or null when it succeeded",
+    }),
+    lastErrorAt: timestamp.nullable(),
+    failureStreak: z.number().int().openapi({ description: "Failed polls in a row" }),
+    nextDueAt: timestamp.openapi({
+      description: "When the poller checks the stage next; after a failure, when its backoff ends",
+    }),
+  })
+  .openapi("PollStatus");
+
 export const StageSchema = z
   .object({
     id: z.uuid(),
@@ -195,6 +209,9 @@ export const StageSchema = z
     // Stored as text, so responses type it loosely; requests are checked against the enum.
     restartPolicy: z.string(),
     notificationUrl: z.string().nullable(),
+    poll: PollStatusSchema.nullable().openapi({
+      description: "What the poller last did for the stage; null until its first poll",
+    }),
     createdAt: timestamp,
     updatedAt: timestamp,
   })

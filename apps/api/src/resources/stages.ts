@@ -21,6 +21,7 @@ import {
   StageSchema,
 } from "./schemas.js";
 import { checkStageFields } from "./stage-checks.js";
+import { stageWithPoll, withPollStatus } from "./stage-poll.js";
 import type { ResourceDeps } from "./types.js";
 
 const tags = ["stages"];
@@ -45,9 +46,10 @@ export function registerStageRoutes(app: OpenAPIHono<AuthEnv>, deps: ResourceDep
       ...AUTH_ERRORS,
     },
   });
-  app.openapi(list, async (c) =>
-    c.json({ stages: toJson(await listStages(deps.db, c.req.valid("query").projectId)) }, 200),
-  );
+  app.openapi(list, async (c) => {
+    const stages = await listStages(deps.db, c.req.valid("query").projectId);
+    return c.json({ stages: toJson(await withPollStatus(deps.db, stages)) }, 200);
+  });
 
   const get = createRoute({
     method: "get",
@@ -57,9 +59,10 @@ export function registerStageRoutes(app: OpenAPIHono<AuthEnv>, deps: ResourceDep
     request: { params: IdParams },
     responses: { 200: jsonResponse(StageResponse, "The stage"), ...AUTH_ERRORS, ...NOT_FOUND },
   });
-  app.openapi(get, async (c) =>
-    c.json({ stage: toJson(await getStage(deps.db, c.req.valid("param").id)) }, 200),
-  );
+  app.openapi(get, async (c) => {
+    const stage = await getStage(deps.db, c.req.valid("param").id);
+    return c.json({ stage: toJson(await stageWithPoll(deps.db, stage)) }, 200);
+  });
 
   const create = createRoute({
     method: "post",
@@ -84,7 +87,7 @@ export function registerStageRoutes(app: OpenAPIHono<AuthEnv>, deps: ResourceDep
       { type: "stage", id: stage.id },
       { name: stage.name },
     );
-    return c.json({ stage: toJson(stage) }, 201);
+    return c.json({ stage: toJson({ ...stage, poll: null }) }, 201);
   });
 
   const update = createRoute({
@@ -111,7 +114,7 @@ export function registerStageRoutes(app: OpenAPIHono<AuthEnv>, deps: ResourceDep
       { type: "stage", id: stage.id },
       { fields: Object.keys(patch) },
     );
-    return c.json({ stage: toJson(stage) }, 200);
+    return c.json({ stage: toJson(await stageWithPoll(deps.db, stage)) }, 200);
   });
 
   const remove = createRoute({

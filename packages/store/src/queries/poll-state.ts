@@ -353,3 +353,37 @@ export async function findPolledStageIds(
     .where(inArray(pollState.stageId, [...stageIds]));
   return rows.map((row) => row.stageId);
 }
+
+/** What the poller last did for a stage, as the API and the dashboard show it. */
+export interface PollStatus {
+  stageId: string;
+  lastPolledAt: Date | null;
+  /** The error of the last poll, or null when it succeeded. */
+  lastError: string | null;
+  lastErrorAt: Date | null;
+  /** Failed polls in a row; the backoff grows with it. */
+  failureStreak: number;
+  /** When the poller checks the stage next: after a failure, when its backoff ends. */
+  nextDueAt: Date;
+}
+
+/** Returns the poll status of each of `stageIds` that has been claimed at least once. */
+export async function listPollStatus(
+  db: Executor,
+  stageIds: readonly string[],
+): Promise<PollStatus[]> {
+  if (stageIds.length === 0) {
+    return [];
+  }
+  return db
+    .select({
+      stageId: pollState.stageId,
+      lastPolledAt: pollState.lastPolledAt,
+      lastError: pollState.lastError,
+      lastErrorAt: pollState.lastErrorAt,
+      failureStreak: pollState.failureStreak,
+      nextDueAt: pollState.nextDueAt,
+    })
+    .from(pollState)
+    .where(inArray(pollState.stageId, [...stageIds]));
+}
