@@ -3,6 +3,7 @@ import type { PollerCounters, RegistryRateLimit } from "@berth/poller";
 import type { DatabaseHandle, Secrets } from "@berth/store";
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { Hono } from "hono";
+import { except } from "hono/combine";
 import type { Logger } from "pino";
 import { auditRoutes } from "./auth/audit-routes.js";
 import { authRoutes } from "./auth/login.js";
@@ -50,7 +51,9 @@ export function createApp(deps: AppDeps): Hono {
   app.notFound(notFoundHandler);
 
   app.use(securityHeaders());
-  app.use("/api/*", bodyLimit());
+  // The webhook routes set their own, smaller limit. A larger limit in front of theirs would
+  // buffer a chunked webhook body up to 1 MiB before the webhook limit saw a byte.
+  app.use("/api/*", except("/api/v1/hooks/*", bodyLimit()));
 
   app.route("/api/v1", healthRoutes(deps));
   app.route("/api/v1", apiRoutes(deps));
