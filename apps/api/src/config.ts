@@ -24,6 +24,8 @@ export interface Config {
   shutdownTimeoutSeconds: number;
   /** Seconds without a heartbeat after which a running deploy's process counts as dead. */
   deployStaleAfterSeconds: number;
+  /** Seconds the poller waits for one registry request before it counts as failed. */
+  registryTimeoutSeconds: number;
   /** The Docker engine, as a `DOCKER_HOST` value; unset means the default unix socket. */
   dockerHost: string | undefined;
   /** Bearer token `/metrics` requires; unset leaves it open. */
@@ -77,6 +79,7 @@ const environmentSchema = z.object({
   ),
   BERTH_SHUTDOWN_TIMEOUT_SECONDS: integer("BERTH_SHUTDOWN_TIMEOUT_SECONDS", 1, 3600, 30),
   BERTH_DEPLOY_STALE_AFTER_SECONDS: integer("BERTH_DEPLOY_STALE_AFTER_SECONDS", 3, 3600, 60),
+  BERTH_REGISTRY_TIMEOUT_SECONDS: integer("BERTH_REGISTRY_TIMEOUT_SECONDS", 1, 600, 30),
   BERTH_DOCKER_HOST: optionalText,
   DOCKER_HOST: optionalText,
   BERTH_METRICS_TOKEN: optionalText,
@@ -115,6 +118,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: values.BERTH_LOG_LEVEL,
     shutdownTimeoutSeconds: values.BERTH_SHUTDOWN_TIMEOUT_SECONDS,
     deployStaleAfterSeconds: values.BERTH_DEPLOY_STALE_AFTER_SECONDS,
+    registryTimeoutSeconds: values.BERTH_REGISTRY_TIMEOUT_SECONDS,
     dockerHost: values.BERTH_DOCKER_HOST ?? values.DOCKER_HOST,
     metricsToken: values.BERTH_METRICS_TOKEN,
     webDir: values.BERTH_WEB_DIR,

@@ -42,6 +42,7 @@ export async function startServer(
     logger,
     dockerHost: config.dockerHost,
     worker: { staleAfterMs: config.deployStaleAfterSeconds * 1000 },
+    registryTimeoutSeconds: config.registryTimeoutSeconds,
   }).catch(async (error: unknown) => {
     await store.close();
     throw error;

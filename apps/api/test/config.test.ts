@@ -25,6 +25,7 @@ describe("config", () => {
     expect(config.logLevel).toBe("info");
     expect(config.shutdownTimeoutSeconds).toBe(30);
     expect(config.deployStaleAfterSeconds).toBe(60);
+    expect(config.registryTimeoutSeconds).toBe(30);
   });
 
   test("reads every variable", () => {
@@ -38,6 +39,7 @@ describe("config", () => {
       BERTH_LOG_LEVEL: "debug",
       BERTH_SHUTDOWN_TIMEOUT_SECONDS: "5",
       BERTH_DEPLOY_STALE_AFTER_SECONDS: "12",
+      BERTH_REGISTRY_TIMEOUT_SECONDS: "4",
     });
 
     expect(config).toMatchObject({
@@ -49,6 +51,7 @@ describe("config", () => {
       logLevel: "debug",
       shutdownTimeoutSeconds: 5,
       deployStaleAfterSeconds: 12,
+      registryTimeoutSeconds: 4,
     });
     expect(config.secretKeys).toEqual([{ version: 1, key: Buffer.alloc(32, 1) }]);
   });

@@ -22,6 +22,8 @@ export interface ServiceOptions {
   dockerTimeoutMs?: number | undefined;
   /** Deploy worker timings, which tests shorten. */
   worker?: { pollIntervalMs?: number; stabilityMs?: number; staleAfterMs?: number } | undefined;
+  /** Timeout of one registry request of the poller, in seconds. Default 30. */
+  registryTimeoutSeconds?: number | undefined;
   fetch?: typeof fetch | undefined;
 }
 
@@ -60,6 +62,9 @@ export async function startService(options: ServiceOptions): Promise<Service> {
     db,
     decryptSecret,
     logger,
+    ...(options.registryTimeoutSeconds
+      ? { requestTimeoutSeconds: options.registryTimeoutSeconds }
+      : {}),
     onCandidate: (candidate) => {
       if (candidate.autoDeploy) {
         worker.wake();
