@@ -21,6 +21,13 @@ export interface TestPodman {
   dockerHost: string;
   /** Environment that points the `podman` command at this service's configuration. */
   env: NodeJS.ProcessEnv;
+  /**
+   * Stops the API service only, as an engine outage: the socket stops answering while the
+   * containers keep running under conmon and their published ports keep serving.
+   */
+  stopService(): Promise<void>;
+  /** Starts the API service again on the same socket after `stopService()`. */
+  startService(): Promise<void>;
   /** Removes every container, stops the service and deletes its folder. */
   stop(): Promise<void>;
 }
@@ -46,6 +53,31 @@ export async function startPodman(options: StartPodmanOptions = {}): Promise<Tes
   const env = await writeConfiguration(folder, options.insecureRegistries ?? []);
   const socketPath = path.join(folder, "podman.sock");
 
+  let service: ChildProcess;
+  try {
+    service = await startService(env, socketPath);
+  } catch (error) {
+    await rm(folder, { recursive: true, force: true });
+    throw error;
+  }
+
+  return {
+    socketPath,
+    dockerHost: `unix://${socketPath}`,
+    env,
+    stopService: () => stopService(service),
+    async startService() {
+      if (service.exitCode === null && service.signalCode === null) {
+        throw new Error(`podman system service still runs on ${socketPath}: stopService() first`);
+      }
+      service = await startService(env, socketPath);
+    },
+    stop: () => stopPodman(service, env, folder),
+  };
+}
+
+/** Spawns `podman system service` on `socketPath` and waits until it answers `/_ping`. */
+async function startService(env: NodeJS.ProcessEnv, socketPath: string): Promise<ChildProcess> {
   const service = spawn("podman", ["system", "service", "--time=0", `unix://${socketPath}`], {
     env,
     stdio: ["ignore", "ignore", "pipe"],
@@ -55,16 +87,9 @@ export async function startPodman(options: StartPodmanOptions = {}): Promise<Tes
     await waitForPing(socketPath, service, stderr);
   } catch (error) {
     service.kill("SIGKILL");
-    await rm(folder, { recursive: true, force: true });
     throw error;
   }
-
-  return {
-    socketPath,
-    dockerHost: `unix://${socketPath}`,
-    env,
-    stop: () => stopPodman(service, env, folder),
-  };
+  return service;
 }
 
 async function writeConfiguration(
@@ -164,18 +189,25 @@ function ping(socketPath: string): Promise<boolean> {
   });
 }
 
+/** Sends SIGTERM, and SIGKILL when the service has not exited after 5 s. */
+async function stopService(service: ChildProcess): Promise<void> {
+  if (service.exitCode !== null || service.signalCode !== null) {
+    return;
+  }
+  const exited = new Promise((resolve) => service.once("exit", resolve));
+  service.kill("SIGTERM");
+  await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 5000))]);
+  if (service.exitCode === null && service.signalCode === null) {
+    service.kill("SIGKILL");
+    await exited;
+  }
+}
+
 async function stopPodman(service: ChildProcess, env: NodeJS.ProcessEnv, folder: string) {
   // Remove containers first: their overlay mounts would keep the folder from being deleted.
   await run("podman", ["rm", "--all", "--force", "--time", "0"], { env }).catch(() => undefined);
   await run("podman", ["network", "prune", "--force"], { env }).catch(() => undefined);
-  if (service.exitCode === null) {
-    const exited = new Promise((resolve) => service.once("exit", resolve));
-    service.kill("SIGTERM");
-    await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 5000))]);
-    if (service.exitCode === null) {
-      service.kill("SIGKILL");
-    }
-  }
+  await stopService(service);
   await run("umount", ["--recursive", "--lazy", path.join(folder, "graphroot", "overlay")]).catch(
     () => undefined,
   );
