@@ -13,6 +13,8 @@ export class ApiRequestError extends Error {
 
 export interface ApiClient {
   readonly url: string;
+  /** The bearer token, for clients that open their own requests, such as an event stream. */
+  readonly token: string;
   get<T>(path: string): Promise<T>;
   post<T>(path: string, body?: unknown): Promise<T>;
   patch<T>(path: string, body: unknown): Promise<T>;
@@ -33,6 +35,7 @@ export function apiClient(url: string, token: string): ApiClient {
   };
   return {
     url,
+    token,
     get: (path) => send("GET", path),
     post: (path, body) => send("POST", path, body ?? {}),
     patch: (path, body) => send("PATCH", path, body),

@@ -11,6 +11,8 @@ export const BERTH_BIN = fileURLToPath(new URL("../../apps/api/dist/bin.js", imp
 
 export interface BerthProcess {
   url: string;
+  /** The child's process id, for reading its memory from `/proc/<pid>/status`. */
+  pid: number | undefined;
   /** Every line the process wrote to stdout and stderr so far. */
   output(): string;
   /** Sends `signal` and waits for the exit; SIGKILL follows after `graceMs`. */
@@ -53,6 +55,7 @@ export async function startBerth(options: StartBerthOptions): Promise<BerthProce
   const url = `http://127.0.0.1:${options.port}`;
   const berth: BerthProcess = {
     url,
+    pid: child.pid,
     output: () => output,
     stop: (signal = "SIGTERM", graceMs = 20_000) => stopChild(child, signal, graceMs),
   };

@@ -53,6 +53,12 @@ export interface FlowRig {
   output(): string;
   /** Stops Berth (SIGTERM) and starts it again with the same configuration. */
   restartBerth(signal?: NodeJS.Signals): Promise<BerthProcess>;
+  /**
+   * Starts one more `berth serve` on the same Postgres database, with its own port and data
+   * folder, as a second replica runs. `stop()` stops it too. Rejects on the embedded database,
+   * because each process would open a database of its own.
+   */
+  startReplica(): Promise<BerthProcess>;
   stop(): Promise<void>;
 }
 
@@ -111,6 +117,7 @@ export async function startFlowRig(options: FlowRigOptions = {}): Promise<FlowRi
     let earlier = "";
     let berth = await startBerth({ port, env, cwd: workDir });
     stops.push(() => berth.stop());
+    let replicas = 0;
 
     return {
       registry,
@@ -127,6 +134,19 @@ export async function startFlowRig(options: FlowRigOptions = {}): Promise<FlowRi
         earlier += berth.output();
         berth = await startBerth({ port, env, cwd: workDir });
         return berth;
+      },
+      async startReplica() {
+        if (!database) {
+          throw new Error("startReplica needs Postgres: start the rig without `embedded`");
+        }
+        replicas += 1;
+        const replica = await startBerth({
+          port: await freePort(),
+          env: { ...env, BERTH_DATA_DIR: path.join(workDir, `data-replica-${replicas}`) },
+          cwd: workDir,
+        });
+        stops.push(() => replica.stop());
+        return replica;
       },
       stop: stopAll,
     };
