@@ -34,9 +34,12 @@ const SettingsSchema = z
   })
   .openapi("Settings");
 
+/** An outbound URL: Berth sends requests only over `http:` and `https:`. */
 const httpUrl = z
-  .string()
-  .regex(/^https?:\/\/\S+$/, { error: "expected an http:// or https:// URL" })
+  .url({
+    protocol: /^https?$/,
+    error: (issue) => `invalid URL ${JSON.stringify(issue.input)}: use an http:// or https:// URL`,
+  })
   .nullable();
 /**
  * Returns a schema for a whole number in `min..max` whose error names the value sent. The

@@ -6,7 +6,11 @@ import { REGISTRY_TYPES, VOLUME_KINDS } from "@berth/store";
 import { z } from "@hono/zod-openapi";
 
 const timestamp = z.iso.datetime({ offset: true });
-const httpUrl = z.url({ protocol: /^https?$/, error: "expected an http:// or https:// URL" });
+/** An outbound URL: Berth sends requests only over `http:` and `https:`. */
+const httpUrl = z.url({
+  protocol: /^https?$/,
+  error: (issue) => `invalid URL ${JSON.stringify(issue.input)}: use an http:// or https:// URL`,
+});
 
 export const IdParams = z.object({
   id: z.string().openapi({

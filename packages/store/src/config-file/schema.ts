@@ -8,6 +8,12 @@ import { REACH_MODES, REGISTRY_TYPES, VOLUME_KINDS, WEBHOOK_SOURCES } from "../s
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const envName = z.string().regex(ENV_NAME, "expected an environment variable name");
 
+/** An outbound URL: Berth sends requests only over `http:` and `https:`. */
+const httpUrl = z.url({
+  protocol: /^https?$/,
+  error: (issue) => `invalid URL ${JSON.stringify(issue.input)}: use an http:// or https:// URL`,
+});
+
 /** A secret given in the file, or the name of an environment variable that contains it. */
 const secretReference = z.union(
   [z.strictObject({ secret: z.string().min(1) }), z.strictObject({ secret_env: envName })],
@@ -93,7 +99,7 @@ const stage = z.strictObject({
   restart_policy: z
     .enum(["no", "always", "unless-stopped", "on-failure"])
     .default("unless-stopped"),
-  notification_url: z.url().optional(),
+  notification_url: httpUrl.optional(),
   env: z.record(z.string().regex(ENV_NAME, "expected a variable name"), envValue).default({}),
   volumes: z.array(volume).default([]),
 });
@@ -104,7 +110,7 @@ const project = z.strictObject({
   /** Name of a registry in this file or already in the database. */
   registry: z.string().min(1),
   repository: z.string().min(1),
-  notification_url: z.url().optional(),
+  notification_url: httpUrl.optional(),
   stages: z.array(stage).default([]),
 });
 
@@ -112,7 +118,7 @@ const registry = z
   .strictObject({
     name: z.string().min(1),
     type: z.enum(REGISTRY_TYPES),
-    url: z.url({ protocol: /^https?$/ }),
+    url: httpUrl,
     username: z.string().optional(),
     token: z.string().min(1).optional(),
     token_env: envName.optional(),
@@ -134,13 +140,13 @@ const settings = z.strictObject({
   poll_jitter_seconds: z.number().int().min(0).optional(),
   deploy_concurrency: z.number().int().min(1).max(64).optional(),
   health_timeout_seconds: z.number().int().min(5).max(3600).optional(),
-  notification_url: z.url().optional(),
+  notification_url: httpUrl.optional(),
   notification_secret: secretReference.optional(),
   volume_allow_list: z.array(z.string()).optional(),
   auto_create_projects: z.boolean().optional(),
   npm: z
     .strictObject({
-      url: z.url(),
+      url: httpUrl,
       email: z.string().min(1),
       password: secretReference.optional(),
     })
