@@ -1,7 +1,8 @@
 /**
  * Recovery: finishes deploys a crash left running and removes their half-made containers
- * (at start and periodically), and at start reconciles containers carrying Berth's labels
- * with the `instances` table.
+ * (at start and periodically), removes containers whose instance Berth already gave up
+ * (periodically), and at start reconciles containers carrying Berth's labels with the
+ * `instances` table.
  */
 import {
   appendDeployLog,
@@ -97,6 +98,38 @@ async function failInterrupted(deps: PipelineDeps, deploy: Deploy): Promise<void
 }
 
 /**
+ * Removes each container with Berth's labels whose instance is `removed`: a failed deploy's
+ * cleanup marks its instance removed even when the engine did not answer, and this sweep
+ * removes the container once the engine is back. A container whose instance is not in the
+ * table is left alone, because another Berth installation may own it. Returns how many
+ * containers it removed.
+ */
+export async function removeOrphanContainers(deps: PipelineDeps): Promise<number> {
+  const containers = await deps.docker.listContainers({ [LABELS.managed]: "true" });
+  let removed = 0;
+  for (const container of containers) {
+    const instanceId = container.labels[LABELS.instance];
+    const instance = instanceId ? await findInstance(deps, instanceId) : null;
+    if (instance?.status !== "removed") continue;
+
+    await deps.docker.removeContainer(container.id);
+    removed += 1;
+    deps.logger.warn(
+      { container: container.name, instance: instance.id, deploy: instance.deployId },
+      "removed a container whose instance was already removed",
+    );
+  }
+  return removed;
+}
+
+async function findInstance(deps: PipelineDeps, instanceId: string) {
+  return getInstance(deps.db, instanceId).catch((error: unknown) => {
+    if (error instanceof StoreError && error.kind === "not_found") return null;
+    throw error;
+  });
+}
+
+/**
  * Updates each live instance from its container's state. A container whose `berth.project`
  * label names another project than its instance's is never adopted.
  */
@@ -107,10 +140,7 @@ async function reconcileContainers(deps: PipelineDeps): Promise<void> {
   for (const container of containers) {
     const instanceId = container.labels[LABELS.instance];
     if (!instanceId) continue;
-    const instance = await getInstance(deps.db, instanceId).catch((error: unknown) => {
-      if (error instanceof StoreError && error.kind === "not_found") return null;
-      throw error;
-    });
+    const instance = await findInstance(deps, instanceId);
     // A `starting` instance belongs to a deploy still running in another process.
     if (!instance || instance.status === "removed" || instance.status === "starting") continue;
 

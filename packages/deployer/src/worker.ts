@@ -19,7 +19,7 @@ import type { DeployContext } from "./pipeline/context.js";
 import { createNotifier, type Notifier } from "./pipeline/notify.js";
 import { type PipelineDeps, runDeploy } from "./pipeline/run-deploy.js";
 import { createProxyManagerClient, type ProxyManagerClient } from "./proxy/client.js";
-import { recoverAtStart, sweepStaleDeploys } from "./recovery.js";
+import { recoverAtStart, removeOrphanContainers, sweepStaleDeploys } from "./recovery.js";
 
 export interface DeployWorkerOptions {
   db: Database;
@@ -107,6 +107,7 @@ export function createDeployWorker(options: DeployWorkerOptions): DeployWorker {
   let sweepTimer: NodeJS.Timeout | undefined;
   let ticking = false;
   let sweeping = false;
+  let orphanSweepFailing = false;
 
   async function claimOne(): Promise<Deploy | null> {
     const maxRunning = await readConcurrency(options.db);
@@ -175,8 +176,25 @@ export function createDeployWorker(options: DeployWorkerOptions): DeployWorker {
       if (failed > 0) logger.warn({ deploys: failed }, "stale deploys failed on recovery");
     } catch (error) {
       logger.error({ error: messageOf(error) }, "sweeping stale deploys failed");
-    } finally {
-      sweeping = false;
+    }
+    await sweepOrphans();
+    sweeping = false;
+  }
+
+  /** Removes containers of removed instances; an engine outage is logged once, not per sweep. */
+  async function sweepOrphans(): Promise<void> {
+    try {
+      await removeOrphanContainers(deps);
+      if (orphanSweepFailing) logger.info("sweeping containers of removed instances works again");
+      orphanSweepFailing = false;
+    } catch (error) {
+      if (!orphanSweepFailing) {
+        logger.warn(
+          { error: messageOf(error) },
+          "sweeping containers of removed instances failed; retrying at every sweep",
+        );
+      }
+      orphanSweepFailing = true;
     }
   }
 

@@ -157,6 +157,39 @@ describe("periodic sweep", () => {
     await expectFailedOnRecovery(left);
   });
 
+  test("removes containers of removed instances only", async () => {
+    const stage = await addStage(rig, { name: "orphaned" });
+    await rig.docker.pull(`${rig.registry.host}/acme/shop`, digest);
+    const labelled = async (name: string, instanceId: string) =>
+      rig.docker.createContainer({
+        name,
+        image: `${rig.registry.host}/acme/shop@${digest}`,
+        env: [],
+        labels: { [LABELS.managed]: "true", [LABELS.instance]: instanceId },
+        binds: [],
+        restartPolicy: "no",
+      });
+    const removed = await insertInstance(rig.handle.db, {
+      stageId: stage.id,
+      containerName: "shop-orphaned-removed",
+      tag: "1.0",
+      digest,
+      status: "removed",
+    });
+    const orphan = await labelled("shop-orphaned-removed", removed.id);
+    // An instance id this database does not know: another installation's container.
+    const foreign = await labelled("shop-orphaned-foreign", "00000000-0000-4000-8000-000000000001");
+    const sweeper = makeWorker(rig, { heartbeatIntervalMs: 100, staleAfterMs: 1500 });
+
+    await sweeper.start();
+    await waitFor(async () => (await rig.docker.inspectContainer(orphan)) === null);
+    await sweeper.stop();
+
+    expect(await rig.docker.inspectContainer(orphan)).toBeNull();
+    expect(await rig.docker.inspectContainer(foreign)).not.toBeNull();
+    await rig.docker.removeContainer(foreign);
+  });
+
   test("rejects a limit under 3 heartbeats", () => {
     expect(() => makeWorker(rig, { heartbeatIntervalMs: 1000, staleAfterMs: 2000 })).toThrow(
       "createDeployWorker: staleAfterMs must be at least 3 heartbeat intervals (3000 ms), got 2000: raise staleAfterMs or shorten heartbeatIntervalMs",

@@ -313,32 +313,46 @@ function registryAuth(deps: PipelineDeps, context: DeployContext) {
   };
 }
 
+/**
+ * Removes what this deploy created. Each part is tried on its own, so an engine that does not
+ * answer still leaves the proxy cleaned and the instance marked `removed`; the worker's
+ * periodic sweep removes that instance's container once the engine answers again.
+ */
 async function cleanUp(
   deps: PipelineDeps,
   context: DeployContext | undefined,
   created: CreatedResources,
   log: DeployLog,
 ): Promise<void> {
-  try {
-    const proxy = context ? deps.proxyFor(context) : undefined;
-    for (const hostId of [created.proxyHostId, created.tagProxyHostId]) {
-      if (hostId !== undefined && proxy) {
+  const attempt = async (what: string, run: () => Promise<void>) => {
+    try {
+      await run();
+    } catch (error) {
+      await log("warn", null, `cleanup incomplete: ${what}: ${messageOf(error)}`);
+    }
+  };
+
+  const proxy = context ? deps.proxyFor(context) : undefined;
+  for (const hostId of [created.proxyHostId, created.tagProxyHostId]) {
+    if (hostId !== undefined && proxy) {
+      await attempt(`proxy host ${hostId} left in place`, async () => {
         await proxy.deleteProxyHost(hostId);
         await log("info", null, `removed proxy host ${hostId} this deploy created`);
-      }
-    }
-    if (created.containerId) {
-      await deps.docker.removeContainer(created.containerId);
-      await log("info", null, "removed the container this deploy created");
-    }
-    if (created.instanceId) {
-      await updateInstance(deps.db, created.instanceId, {
-        status: "removed",
-        stoppedAt: deps.now(),
       });
     }
-  } catch (error) {
-    await log("warn", null, `cleanup incomplete: ${messageOf(error)}`);
+  }
+  const containerId = created.containerId;
+  if (containerId) {
+    await attempt("container left for the periodic sweep to remove", async () => {
+      await deps.docker.removeContainer(containerId);
+      await log("info", null, "removed the container this deploy created");
+    });
+  }
+  const instanceId = created.instanceId;
+  if (instanceId) {
+    await attempt("instance not marked removed", async () => {
+      await updateInstance(deps.db, instanceId, { status: "removed", stoppedAt: deps.now() });
+    });
   }
 }
 
