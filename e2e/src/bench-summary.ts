@@ -79,6 +79,11 @@ const READERS: Record<string, Pick[]> = {
       "ms",
     ),
   ],
+  soak: [
+    pick("soak: p99 of timed API GETs", "api.p99Ms", "p50 of the same GETs", "api.p50Ms", "ms"),
+    pick("soak: RSS late / after warm-up, worst process", "worstFlatness", "flat is 1", "-", ""),
+    pick("soak: duplicated candidates (must be 0)", "duplicates", "–", "-", ""),
+  ],
   "e2e-latency": [
     pick(
       "webhook → health gate passed (p50)",
