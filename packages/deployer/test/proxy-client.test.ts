@@ -138,6 +138,25 @@ describe("proxy manager client", () => {
     expect(npm.counts().logins).toBe(1);
   });
 
+  test("unreachable manager is named with a hint", async () => {
+    npm = await startNpmStandIn();
+    const url = npm.url;
+    await npm.stop();
+    npm = undefined;
+    const client = createProxyManagerClient({ url, email: "a@b.test", password: "x" });
+
+    const error = await failure(client.listProxyHosts());
+
+    expect(error.kind).toBe("other");
+    expect(error.message).toContain(
+      `Nginx Proxy Manager at ${url} did not answer POST /api/tokens`,
+    );
+    expect(error.message).toMatch(/ECONNREFUSED/);
+    expect(error.message).toMatch(
+      /check that it is running and that the URL in settings is right$/,
+    );
+  });
+
   test("rejects an invalid URL naming it", () => {
     expect(() =>
       createProxyManagerClient({ url: "npm:81 nope", email: "a@b.test", password: "x" }),

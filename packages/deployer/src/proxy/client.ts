@@ -192,11 +192,8 @@ class SessionKeeper {
       });
     } catch (error) {
       throw new ProxyError(
-        `Nginx Proxy Manager ${method} ${url.pathname} failed: ${messageOf(error)}`,
-        {
-          kind: "other",
-          cause: error,
-        },
+        `Nginx Proxy Manager at ${this.base.origin} did not answer ${method} ${url.pathname}: ${rootMessage(error)}: check that it is running and that the URL in settings is right`,
+        { kind: "other", cause: error },
       );
     }
     const text = await response.text();
@@ -249,6 +246,15 @@ function toSession(body: unknown): Session {
     });
   }
   return { token: fields.token, expiresAt };
+}
+
+/** Returns the innermost message of an error chain: `connect ECONNREFUSED …`, not `fetch failed`. */
+function rootMessage(error: unknown): string {
+  let current = error;
+  while (current instanceof Error && current.cause instanceof Error) {
+    current = current.cause;
+  }
+  return messageOf(current);
 }
 
 function parseJson(text: string): unknown {
