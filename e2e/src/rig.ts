@@ -74,6 +74,10 @@ export interface FlowRigOptions {
   pollIntervalSeconds?: number;
   /** Postgres server to create the test database on; default TEST_DATABASE_URL or 5432. */
   postgresUrl?: string;
+  /** More registries (`host:port`) podman pulls from over plain HTTP, e.g. a fault forwarder. */
+  insecureRegistries?: readonly string[];
+  /** More environment for `berth serve`, e.g. `BERTH_REGISTRY_TIMEOUT_SECONDS`. */
+  berthEnv?: Record<string, string>;
 }
 
 /** Starts every part; a part that fails to start stops the ones already running. */
@@ -86,7 +90,9 @@ export async function startFlowRig(options: FlowRigOptions = {}): Promise<FlowRi
   try {
     const registry = await startRegistry();
     stops.push(registry.stop);
-    const podman = await startPodman({ insecureRegistries: [registry.host] });
+    const podman = await startPodman({
+      insecureRegistries: [registry.host, ...(options.insecureRegistries ?? [])],
+    });
     stops.push(podman.stop);
     const npm = await startNpmStandIn();
     stops.push(npm.stop);
@@ -113,6 +119,7 @@ export async function startFlowRig(options: FlowRigOptions = {}): Promise<FlowRi
       BERTH_DEPLOY_STALE_AFTER_SECONDS: String(STALE_AFTER_SECONDS),
       BERTH_SEED_FILE: seedFile,
       ...(options.webDir ? { BERTH_WEB_DIR: options.webDir } : {}),
+      ...options.berthEnv,
     };
     let earlier = "";
     let berth = await startBerth({ port, env, cwd: workDir });
