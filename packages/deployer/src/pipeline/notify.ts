@@ -1,6 +1,8 @@
 /**
  * Deploy notifications: a JSON POST signed with HMAC-SHA256, sent in the background with a
- * timeout and retries, so a slow or broken receiver never holds up a deploy.
+ * timeout and retries, so a slow or broken receiver never holds up a deploy. Redirects are
+ * followed by hand and only within the notification URL's origin, so a receiver cannot send
+ * the signed event on to another host.
  */
 import { createHmac } from "node:crypto";
 import type { Logger } from "pino";
@@ -44,6 +46,63 @@ export function signBody(secret: string, body: string): string {
   return `sha256=${createHmac("sha256", secret).update(body).digest("hex")}`;
 }
 
+/** Redirects followed within one origin before a delivery counts as failed. */
+export const MAX_NOTIFICATION_REDIRECTS = 3;
+
+const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
+
+/** A redirect that ends the delivery: to another origin, or one too many. */
+class RedirectRefused extends Error {
+  constructor(
+    message: string,
+    readonly from: string,
+    readonly to: string,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * Sends the POST and follows redirects within the URL's origin, each time with the same body
+ * and headers, because only a POST carries the event (fetch would turn a 301, 302 or 303 into
+ * a body-less GET). A redirect to another origin, where a different scheme or port counts as
+ * another origin, ends the delivery with `RedirectRefused`.
+ */
+async function postWithinOrigin(
+  post: typeof fetch,
+  url: string,
+  init: { headers: Record<string, string>; body: string; timeoutMs: number },
+): Promise<Response> {
+  let current = url;
+  for (let redirects = 0; ; redirects += 1) {
+    const response = await post(current, {
+      method: "POST",
+      headers: init.headers,
+      body: init.body,
+      redirect: "manual",
+      signal: AbortSignal.timeout(init.timeoutMs),
+    });
+    const location = response.headers.get("location");
+    if (!REDIRECT_STATUSES.has(response.status) || location === null) {
+      return response;
+    }
+    await response.body?.cancel();
+
+    const target = new URL(location, current).toString();
+    if (new URL(target).origin !== new URL(current).origin) {
+      throw new RedirectRefused("redirect to another origin", current, target);
+    }
+    if (redirects === MAX_NOTIFICATION_REDIRECTS) {
+      throw new RedirectRefused(
+        `more than ${MAX_NOTIFICATION_REDIRECTS} redirects`,
+        current,
+        target,
+      );
+    }
+    current = target;
+  }
+}
+
 /** Creates the notifier; `send` never waits and never throws. */
 export function createNotifier(options: NotifierOptions): Notifier {
   const post = options.fetch ?? fetch;
@@ -65,12 +124,7 @@ export function createNotifier(options: NotifierOptions): Notifier {
         await new Promise((resolve) => setTimeout(resolve, backoffMs * 2 ** (attempt - 1)));
       }
       try {
-        const response = await post(url, {
-          method: "POST",
-          headers,
-          body,
-          signal: AbortSignal.timeout(timeoutMs),
-        });
+        const response = await postWithinOrigin(post, url, { headers, body, timeoutMs });
         await response.body?.cancel();
         if (response.ok) {
           log.debug({ attempt }, "notification delivered");
@@ -78,6 +132,14 @@ export function createNotifier(options: NotifierOptions): Notifier {
         }
         log.warn({ attempt, status: response.status }, "notification rejected");
       } catch (error) {
+        if (error instanceof RedirectRefused) {
+          // The receiver answers the same way every time, so a retry would not help.
+          log.error(
+            { attempt, from: error.from, to: error.to, reason: error.message },
+            "notification redirect not followed: set the notification URL to the final address",
+          );
+          return;
+        }
         log.warn({ attempt, error: messageOf(error) }, "notification failed");
       }
     }
