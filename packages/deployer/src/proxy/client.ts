@@ -188,12 +188,23 @@ class SessionKeeper {
           ...(token ? { Authorization: `Bearer ${token}` } : {}),
         },
         ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+        // fetch would re-send the login body, email and password included, on a 307 or 308
+        // to any host, so a redirect is an error here.
+        redirect: "manual",
         signal: AbortSignal.timeout(this.timeoutMs),
       });
     } catch (error) {
       throw new ProxyError(
         `Nginx Proxy Manager at ${this.base.origin} did not answer ${method} ${url.pathname}: ${rootMessage(error)}: check that it is running and that the URL in settings is right`,
         { kind: "other", cause: error },
+      );
+    }
+    const location = response.headers.get("location");
+    if (response.status >= 300 && response.status < 400 && location !== null) {
+      await response.body?.cancel();
+      throw new ProxyError(
+        `Nginx Proxy Manager ${method} ${url.pathname} redirected to ${new URL(location, url)}: set the Nginx Proxy Manager URL to the address it redirects to`,
+        { statusCode: response.status, kind: "other" },
       );
     }
     const text = await response.text();
