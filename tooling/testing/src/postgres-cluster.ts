@@ -7,7 +7,6 @@ import { chown, mkdir, mkdtemp, readdir, rm } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { setTimeout as sleep } from "node:timers/promises";
 import { promisify } from "node:util";
 
 const run = promisify(execFile);
@@ -23,9 +22,11 @@ export interface TestPostgresCluster {
   /** `postgres://postgres@127.0.0.1:PORT/postgres`. */
   url: string;
   port: number;
-  /** Stops the server (`pg_ctl stop -m fast`), waits `downMs`, then starts it on the same
-   * port and data. Open connections are closed by the server. */
-  restart(options?: { downMs?: number }): Promise<void>;
+  /**
+   * Stops the server (`pg_ctl stop -m fast`, which ends every session), runs `whileDown`,
+   * then starts the server again on the same port and data, also when `whileDown` throws.
+   */
+  restart(options?: { whileDown?: () => Promise<unknown> }): Promise<void>;
   /** Stops the server and deletes its folder. Safe to call twice. */
   stop(): Promise<void>;
 }
@@ -91,8 +92,11 @@ export async function startPostgresCluster(
       port,
       async restart(restartOptions = {}) {
         await stopServer("fast");
-        await sleep(restartOptions.downMs ?? 0);
-        await start();
+        try {
+          await restartOptions.whileDown?.();
+        } finally {
+          await start();
+        }
       },
       async stop() {
         if (started) {

@@ -28,7 +28,11 @@ describe("throwaway Postgres cluster", () => {
       await sql`create table kept (value text)`;
       await sql`insert into kept values ('before restart')`;
 
-      await cluster.restart({ downMs: 200 });
+      let refused: unknown;
+      await cluster.restart({
+        whileDown: () => sql`select 1`.catch((error: unknown) => (refused = error)),
+      });
+      expect((refused as { code?: string }).code).toBe("ECONNREFUSED");
       const rows = await sql<Array<{ value: string }>>`select value from kept`;
       expect(rows.map((row) => row.value)).toEqual(["before restart"]);
     } finally {
