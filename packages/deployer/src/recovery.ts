@@ -21,6 +21,7 @@ import { eq } from "drizzle-orm";
 import { messageOf } from "./errors.js";
 import { LABELS } from "./pipeline/naming.js";
 import type { PipelineDeps } from "./pipeline/run-deploy.js";
+import { finishInterruptedSwitch } from "./recovery-switch.js";
 
 /** Runs both recovery passes; logs and goes on when one item fails. */
 export async function recoverAtStart(
@@ -32,10 +33,11 @@ export async function recoverAtStart(
 }
 
 /**
- * Fails every `running` deploy whose process stopped: its heartbeat is older than
- * `staleAfterMs`, or (at start only) it was claimed under `workerId`. Run at start and then
- * periodically, since a restarted process has a new worker id and its predecessor's
- * heartbeat only goes stale after the restart. Returns how many deploys it failed.
+ * Ends every `running` deploy whose process stopped: its heartbeat is older than
+ * `staleAfterMs`, or (at start only) it was claimed under `workerId`. A deploy that died in
+ * `proxy` or `retire` with a healthy instance is finished, every other one is failed. Run at
+ * start and then periodically, since a restarted process has a new worker id and its
+ * predecessor's heartbeat only goes stale after the restart. Returns how many deploys it ended.
  */
 export async function sweepStaleDeploys(
   deps: PipelineDeps,
@@ -51,7 +53,7 @@ export async function sweepStaleDeploys(
     // While this process runs, its own deploys are alive even when a heartbeat write
     // failed, and one it claimed a moment ago may not be in `ownDeploys` yet.
     if (options.ownDeploys && !isStale(deploy, staleBefore, options.ownDeploys)) continue;
-    await failInterrupted(deps, deploy).then(
+    await recoverInterrupted(deps, deploy).then(
       () => failed++,
       (error: unknown) =>
         deps.logger.error(
@@ -67,6 +69,12 @@ function isStale(deploy: Deploy, staleBefore: Date, ownDeploys: ReadonlySet<stri
   return (
     !ownDeploys.has(deploy.id) && deploy.heartbeatAt !== null && deploy.heartbeatAt < staleBefore
   );
+}
+
+/** Finishes a deploy that died after its health gate, else fails it. */
+async function recoverInterrupted(deps: PipelineDeps, deploy: Deploy): Promise<void> {
+  if (await finishInterruptedSwitch(deps, deploy)) return;
+  await failInterrupted(deps, deploy);
 }
 
 async function failInterrupted(deps: PipelineDeps, deploy: Deploy): Promise<void> {

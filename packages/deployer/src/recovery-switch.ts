@@ -1,0 +1,61 @@
+/**
+ * Recovery of a deploy that died in step `proxy` or `retire`. Its new instance has passed the
+ * health gate and the stage's proxy host may already forward to it, while retire may have
+ * stopped the old instances. Failing such a deploy and removing its instance, as recovery
+ * does for the earlier steps, would leave the stage's domain forwarding to nothing.
+ */
+import { type Deploy, finishDeploy, listDeployInstances, setDeployStep } from "@berth/store";
+import { messageOf } from "./errors.js";
+import { loadDeployContext } from "./pipeline/context.js";
+import { switchProxyHost } from "./pipeline/proxy-step.js";
+import { retireInstances } from "./pipeline/retire.js";
+import { deployLogFor, type PipelineDeps } from "./pipeline/run-deploy.js";
+
+/**
+ * Finishes the switch of a deploy interrupted in `proxy` or `retire`: points the stage's
+ * proxy host at its instance (again), retires the older instances and marks the deploy
+ * succeeded. Returns false when the deploy died earlier, its instance is not healthy, its
+ * container no longer runs or finishing failed. The caller then fails the deploy.
+ *
+ * NOTE: no heartbeat runs meanwhile, so when retire waits longer than the stale limit for a
+ * container to stop, another Berth process sharing the database may sweep this deploy too.
+ */
+export async function finishInterruptedSwitch(
+  deps: PipelineDeps,
+  deploy: Deploy,
+): Promise<boolean> {
+  const step = deploy.step;
+  if (step !== "proxy" && step !== "retire") return false;
+  const instances = await listDeployInstances(deps.db, deploy.id);
+  // The pipeline marks its instance `running` only once the health gate has passed.
+  const instance = instances.find((candidate) => candidate.status === "running");
+  if (!instance?.containerId) return false;
+  const container = await deps.docker.inspectContainer(instance.containerId);
+  if (!container?.running) return false;
+
+  const log = deployLogFor(deps, deploy);
+  await log(
+    "warn",
+    step,
+    `Berth stopped during step ${step} after the health gate passed; finishing the switch to ${instance.containerName} on recovery`,
+  );
+  try {
+    const context = await loadDeployContext(deps.db, deploy);
+    const upstream =
+      instance.upstreamHost && instance.upstreamPort
+        ? { host: instance.upstreamHost, port: instance.upstreamPort }
+        : undefined;
+    await setDeployStep(deps.db, deploy.id, "proxy", deps.now());
+    await switchProxyHost(deps, context, instance.id, upstream, {}, log);
+    await setDeployStep(deps.db, deploy.id, "retire", deps.now());
+    await retireInstances(deps, context, instance.id, log);
+  } catch (error) {
+    await log("error", step, `finishing the switch failed: ${messageOf(error)}`);
+    return false;
+  }
+  // NOTE: unlike a deploy that ends in its own process, this one sends no notification.
+  await finishDeploy(deps.db, deploy.id, { status: "succeeded", now: deps.now() });
+  await log("info", null, "deploy succeeded");
+  deps.logger.warn({ deploy: deploy.id, step }, "interrupted deploy finished on recovery");
+  return true;
+}

@@ -1,0 +1,164 @@
+/**
+ * Recovery of deploys whose process died after the health gate: in `retire`, or in `proxy`
+ * with a running container, the switch is finished. In `proxy` with a dead container the
+ * deploy is failed and the old instance keeps the domain. A process death is played by an engine or proxy call that never returns, so
+ * the deploy stays `running` in that step until its heartbeat goes stale.
+ */
+import {
+  claimNextDeploy,
+  getDeploy,
+  getInstance,
+  listDeployInstances,
+  listDeployLogs,
+  listLiveInstances,
+} from "@berth/store";
+import { pino } from "pino";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { deployTag } from "../src/operations.js";
+import { createNotifier } from "../src/pipeline/notify.js";
+import { type PipelineDeps, runDeploy } from "../src/pipeline/run-deploy.js";
+import {
+  addStage,
+  decryptSecret,
+  makeWorker,
+  pushShop,
+  type Rig,
+  startRig,
+} from "./support/rig.js";
+
+let rig: Rig;
+beforeAll(async () => {
+  rig = await startRig();
+  await pushShop(rig, "1.0");
+  await pushShop(rig, "2.0");
+});
+afterAll(async () => {
+  await rig?.stop();
+});
+
+/** Returns `target` with `method` replaced by one that never settles, as in a killed process. */
+function hangOn<T extends object>(target: T, method: keyof T): T {
+  return new Proxy(target, {
+    get(object, property) {
+      if (property === method) return () => new Promise(() => undefined);
+      const value: unknown = Reflect.get(object, property, object);
+      return typeof value === "function" ? value.bind(object) : value;
+    },
+  });
+}
+
+/** Deploys `1.0`, then starts `2.0` in a pipeline that stops forever at the hanging call. */
+async function interruptSecondDeploy(stageName: string, hang: Partial<PipelineDeps>) {
+  const stage = await addStage(rig, { name: stageName });
+  await deployTag(rig.handle.db, { stageId: stage.id, tag: "1.0", requestedBy: "test" });
+  await makeWorker(rig).runUntilIdle();
+  const [old] = await listLiveInstances(rig.handle.db, stage.id);
+
+  await deployTag(rig.handle.db, { stageId: stage.id, tag: "2.0", requestedBy: "test" });
+  const claimed = await claimNextDeploy(rig.handle.db, {
+    workerId: "killed",
+    maxRunning: 4,
+    now: new Date(),
+  });
+  const logger = pino({ level: "silent" });
+  const deps: PipelineDeps = {
+    db: rig.handle.db,
+    docker: rig.docker,
+    proxyFor: () => rig.proxy,
+    logger,
+    now: () => new Date(),
+    decryptSecret,
+    notifier: createNotifier({ logger }),
+    stabilityMs: 500,
+    stopTimeoutSeconds: 1,
+    fetch,
+    ...hang,
+  };
+  void runDeploy(deps, claimed!);
+  return { stage, old: old!, deployId: claimed!.id };
+}
+
+async function waitForStep(deployId: string, step: string): Promise<void> {
+  await waitFor(async () => (await getDeploy(rig.handle.db, deployId)).step === step);
+}
+
+async function recoverWithNewWorker(deployId: string): Promise<void> {
+  const worker = makeWorker(rig, { heartbeatIntervalMs: 100, staleAfterMs: 1500 });
+  await worker.start();
+  await waitFor(async () => (await getDeploy(rig.handle.db, deployId)).status !== "running");
+  await worker.stop();
+}
+
+function forwardTarget(domain: string | null): string | undefined {
+  const host = rig.npm.proxyHosts().find((h) => domain && h.domain_names.includes(domain));
+  return host ? `${host.forward_host}:${host.forward_port}` : undefined;
+}
+
+describe("recovery after the health gate", () => {
+  test("death in retire finishes the switch", async () => {
+    const hanging = hangOn(rig.docker, "stopContainer");
+    const { old, deployId } = await interruptSecondDeploy("killed-retire", { docker: hanging });
+    await waitForStep(deployId, "retire");
+
+    await recoverWithNewWorker(deployId);
+
+    expect((await getDeploy(rig.handle.db, deployId)).status).toBe("succeeded");
+    const [instance] = await listDeployInstances(rig.handle.db, deployId);
+    expect(instance?.status).toBe("running");
+    expect((await rig.docker.inspectContainer(instance!.containerId!))?.running).toBe(true);
+    expect(forwardTarget(instance!.domain)).toBe(
+      `${instance!.upstreamHost}:${instance!.upstreamPort}`,
+    );
+    expect((await getInstance(rig.handle.db, old.id)).status).toBe("removed");
+    expect(await rig.docker.inspectContainer(old.containerId!)).toBeNull();
+    const messages = (await listDeployLogs(rig.handle.db, deployId)).map((e) => e.message);
+    expect(messages).toContain(
+      `Berth stopped during step retire after the health gate passed; finishing the switch to ${instance!.containerName} on recovery`,
+    );
+  });
+
+  test("death in proxy switches to the healthy instance", async () => {
+    const hanging = hangOn(rig.proxy, "findHostByDomain");
+    const { old, deployId } = await interruptSecondDeploy("switch-proxy", {
+      proxyFor: () => hanging,
+    });
+    await waitForStep(deployId, "proxy");
+
+    await recoverWithNewWorker(deployId);
+
+    expect((await getDeploy(rig.handle.db, deployId)).status).toBe("succeeded");
+    const [instance] = await listDeployInstances(rig.handle.db, deployId);
+    expect(instance?.status).toBe("running");
+    expect(instance?.proxyHostId).toBe(old.proxyHostId);
+    expect(forwardTarget(old.domain)).toBe(`${instance!.upstreamHost}:${instance!.upstreamPort}`);
+    expect((await getInstance(rig.handle.db, old.id)).status).toBe("removed");
+  });
+
+  test("death in proxy with a dead container fails", async () => {
+    const hanging = hangOn(rig.proxy, "findHostByDomain");
+    const { old, deployId } = await interruptSecondDeploy("killed-proxy", {
+      proxyFor: () => hanging,
+    });
+    await waitForStep(deployId, "proxy");
+    const [instance] = await listDeployInstances(rig.handle.db, deployId);
+    await rig.docker.stopContainer(instance!.containerId!, 1);
+
+    await recoverWithNewWorker(deployId);
+
+    const deploy = await getDeploy(rig.handle.db, deployId);
+    expect(deploy.status).toBe("failed");
+    expect(deploy.error).toMatch(/^interrupted: Berth stopped during step proxy/);
+    expect(await rig.docker.inspectContainer(instance!.containerId!)).toBeNull();
+    expect((await getInstance(rig.handle.db, old.id)).status).toBe("running");
+    expect(forwardTarget(old.domain)).toBe(`${old.upstreamHost}:${old.upstreamPort}`);
+  });
+});
+
+async function waitFor(check: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await check()) return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`condition not met within ${timeoutMs} ms`);
+}
