@@ -112,7 +112,7 @@ export function authRoutes(deps: AuthRoutesDeps): Hono<AuthEnv> {
     return c.json({ user: { id: user.id, username: user.username, role: user.role }, expiresAt });
   });
 
-  app.post("/logout", requireAuth(deps), async (c) => {
+  app.post("/logout", requireAuth(deps, "viewer", "account"), async (c) => {
     const cookie = readSessionCookie(c);
     if (cookie !== undefined) {
       await deleteSession(deps.db, sha256Hex(cookie));
@@ -123,7 +123,7 @@ export function authRoutes(deps: AuthRoutesDeps): Hono<AuthEnv> {
     return c.body(null, 204);
   });
 
-  app.post("/password", requireAuth(deps), async (c) => {
+  app.post("/password", requireAuth(deps, "viewer", "account"), async (c) => {
     const principal = c.get("principal");
     if (principal.type !== "user") {
       throw new ApiError(
@@ -151,12 +151,17 @@ export function authRoutes(deps: AuthRoutesDeps): Hono<AuthEnv> {
     return c.body(null, 204);
   });
 
-  app.get("/me", requireAuth(deps), async (c) => {
+  app.get("/me", requireAuth(deps, "viewer", "account"), async (c) => {
     const principal = c.get("principal");
     const user = await getUser(deps.db, principal.userId);
     const token =
       principal.type === "token"
-        ? { id: principal.tokenId, name: principal.tokenName, scope: principal.scope }
+        ? {
+            id: principal.tokenId,
+            name: principal.tokenName,
+            scope: principal.scope,
+            project: principal.project,
+          }
         : null;
     return c.json({ user: { id: user.id, username: user.username, role: user.role }, token });
   });

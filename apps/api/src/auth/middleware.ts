@@ -4,6 +4,7 @@ import { assertSameOrigin, type CrossOriginOptions } from "../http/csrf.js";
 import { ApiError } from "../http/errors.js";
 import { sha256Hex } from "./crypto.js";
 import { type AccessLevel, type AuthEnv, hasAccess, type Principal } from "./principal.js";
+import { assertReach, type RouteReach } from "./project-limit.js";
 import { readSessionCookie } from "./session.js";
 
 export interface RequireAuthDeps extends CrossOriginOptions {
@@ -18,10 +19,13 @@ const BEARER = /^Bearer\s+(\S+)$/i;
  * given access level, and sets `principal`. No or an invalid credential gives 401, too low a
  * role or scope 403. A state-changing request authenticated by the cookie must also come
  * from the server's own origin, since browsers attach cookies to cross-site requests too.
+ * A token limited to one project gets 403 unless `reach` says the route is project-owned
+ * (the route then checks each id with `requireInProject`) or about the caller's own account.
  */
 export function requireAuth(
   deps: RequireAuthDeps,
   level: AccessLevel = "viewer",
+  reach: RouteReach = "global",
 ): MiddlewareHandler<AuthEnv> {
   const now = deps.now ?? (() => new Date());
   return async (c, next) => {
@@ -37,6 +41,7 @@ export function requireAuth(
         `${c.req.method} ${c.req.path} requires ${level} access and the ${granted} does not grant it: ask an admin`,
       );
     }
+    assertReach(principal, reach, { method: c.req.method, path: c.req.path, level });
     c.set("principal", principal);
     await next();
   };

@@ -11,6 +11,8 @@ export type Principal =
       tokenId: string;
       tokenName: string;
       scope: TokenScope;
+      /** The one project the token may reach, or null for every project. */
+      project: { id: string; slug: string } | null;
     };
 
 /** Access a route requires. Each level includes the ones below it. */

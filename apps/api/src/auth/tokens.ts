@@ -2,6 +2,7 @@ import {
   type ApiTokenSummary,
   createApiToken,
   getApiToken,
+  getProject,
   listApiTokens,
   revokeApiToken,
   TOKEN_SCOPES,
@@ -10,6 +11,7 @@ import { Hono } from "hono";
 import { z } from "zod";
 import { readJsonBody } from "../http/body.js";
 import { ApiError } from "../http/errors.js";
+import { requireReference } from "../resources/references.js";
 import { audit } from "./audit.js";
 import { randomToken, sha256Hex } from "./crypto.js";
 import { requireAuth } from "./middleware.js";
@@ -27,6 +29,14 @@ export const createTokenSchema = z.object({
   scope: z.enum(TOKEN_SCOPES),
   /** Days until the token expires; without it the token lasts until revoked. */
   expiresInDays: z.number().int().min(1).max(3650).optional(),
+  /** Limits the token to this project's rows; without it (or with null) it reaches every project. */
+  projectId: z
+    .uuid({
+      error: (issue) =>
+        `expected a project id (a UUID from GET /projects), got ${JSON.stringify(issue.input)}`,
+    })
+    .nullable()
+    .optional(),
 });
 
 function canManage(principal: Principal, token: ApiTokenSummary): boolean {
@@ -35,7 +45,8 @@ function canManage(principal: Principal, token: ApiTokenSummary): boolean {
 
 /**
  * Routes under `/api/v1/tokens`: list the caller's tokens (admins: `?all=true` for everyone's),
- * create one (the token is in this response only), revoke one.
+ * create one (the token is in this response only), revoke one. A token limited to a project
+ * cannot call them, since the owner's other tokens reach beyond that project.
  */
 export function tokenRoutes(deps: AuthRoutesDeps): Hono<AuthEnv> {
   const now = deps.now ?? (() => new Date());
@@ -71,6 +82,11 @@ export function tokenRoutes(deps: AuthRoutesDeps): Hono<AuthEnv> {
       );
     }
 
+    const projectId = body.projectId ?? null;
+    if (projectId !== null) {
+      await requireReference("projectId", projectId, () => getProject(deps.db, projectId));
+    }
+
     const token = `${TOKEN_PREFIX}${randomToken()}`;
     const expiresAt = body.expiresInDays
       ? new Date(now().getTime() + body.expiresInDays * 86_400_000)
@@ -82,6 +98,7 @@ export function tokenRoutes(deps: AuthRoutesDeps): Hono<AuthEnv> {
         prefix: token.slice(0, DISPLAY_PREFIX_LENGTH),
         scope: body.scope,
         userId: principal.userId,
+        projectId,
         expiresAt,
       });
       await audit(
@@ -89,10 +106,7 @@ export function tokenRoutes(deps: AuthRoutesDeps): Hono<AuthEnv> {
         principal,
         "token.create",
         { type: "api_token", id: row.id },
-        {
-          name: row.name,
-          scope: row.scope,
-        },
+        { name: row.name, scope: row.scope, projectId: row.projectId },
       );
       return row;
     });

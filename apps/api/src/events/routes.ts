@@ -4,11 +4,13 @@ import { Hono } from "hono";
 import { type SSEStreamingApi, streamSSE } from "hono/streaming";
 import { type RequireAuthDeps, requireAuth } from "../auth/middleware.js";
 import type { AuthEnv } from "../auth/principal.js";
+import { inProject, projectLimitOf } from "../auth/project-limit.js";
 import { ApiError } from "../http/errors.js";
 import { IdParams, requireId } from "../operations/ids.js";
 import { AUTH_ERRORS, NOT_FOUND } from "../resources/openapi.js";
 import { type BerthEvent, eventKey } from "./changes.js";
 import type { EventHub } from "./hub.js";
+import { projectEventFilter } from "./project-filter.js";
 
 export interface EventRoutesDeps extends RequireAuthDeps {
   hub: EventHub;
@@ -23,14 +25,17 @@ const FINISHED: readonly string[] = FINISHED_DEPLOY_STATUSES;
 /**
  * `GET /events`: deploy, candidate, instance and poll_error events as server-sent events, and
  * `GET /deploys/:id/logs`: the deploy's log so far, then new lines until the deploy ends.
- * Both resume after the `Last-Event-ID` the client sends on reconnect.
+ * Both resume after the `Last-Event-ID` the client sends on reconnect. A token limited to a
+ * project gets the events of that project's stages only, and the logs of its deploys only.
  */
 export function eventRoutes(deps: EventRoutesDeps): Hono<AuthEnv> {
   const app = new Hono<AuthEnv>();
-  const read = requireAuth(deps, "viewer");
+  const read = requireAuth(deps, "viewer", "project");
 
   app.get("/events", read, (c) => {
     const since = parseEventId(c.req.header("last-event-id"));
+    const limit = projectLimitOf(c.get("principal"));
+    const visible = limit ? projectEventFilter(deps.db, limit.id) : async () => true;
     return streamSSE(c, async (stream) => {
       const queue: BerthEvent[] = [];
       // Replayed events can come again from the hub's overlapping read, so their keys filter it.
@@ -63,7 +68,9 @@ export function eventRoutes(deps: EventRoutesDeps): Hono<AuthEnv> {
       await stream.writeSSE({ event: "ready", data: "{}" });
       while (!stream.aborted && !ended) {
         for (let event = queue.shift(); event; event = queue.shift()) {
-          await writeEvent(stream, event);
+          if (await visible(event)) {
+            await writeEvent(stream, event);
+          }
         }
         await waitFor((resolve) => {
           wake = resolve;
@@ -77,7 +84,7 @@ export function eventRoutes(deps: EventRoutesDeps): Hono<AuthEnv> {
     });
   });
 
-  app.get("/deploys/:id/logs", read, async (c) => {
+  app.get("/deploys/:id/logs", read, inProject(deps, "deploy"), async (c) => {
     const id = requireId("deploy", c.req.param("id"));
     await getDeploy(deps.db, id);
     const after = parseLogId(c.req.header("last-event-id"));

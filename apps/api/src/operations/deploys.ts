@@ -6,11 +6,12 @@ import {
   rejectDeploy,
   rollback,
 } from "@berth/deployer";
-import { type Deploy, getDeploy, listDeployLogs, transitionDeploy } from "@berth/store";
+import { type Deploy, getDeploy, listDeployLogs, StoreError, transitionDeploy } from "@berth/store";
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import { audit } from "../auth/audit.js";
 import { requireAuth } from "../auth/middleware.js";
-import { type AuthEnv, describePrincipal } from "../auth/principal.js";
+import { type AuthEnv, describePrincipal, type Principal } from "../auth/principal.js";
+import { inProject, listProjectId, requireInProject } from "../auth/project-limit.js";
 import { ApiError } from "../http/errors.js";
 import { toJson, withoutUndefined } from "../resources/json.js";
 import {
@@ -39,10 +40,14 @@ const CONFLICT = {
   409: jsonResponse(ErrorSchema, "The deploy is in a state that does not allow this"),
 };
 
-/** Adds `/deploys`: anyone signed in reads, operators deploy, approve, cancel and roll back. */
+/**
+ * Adds `/deploys`: anyone signed in reads, operators deploy, approve, cancel and roll back.
+ * A token limited to a project sees and acts on the deploys of that project's stages only.
+ */
 export function registerDeployRoutes(app: OpenAPIHono<AuthEnv>, deps: OperationsDeps): void {
-  const read = requireAuth(deps, "viewer");
-  const write = requireAuth(deps, "operator");
+  const read = requireAuth(deps, "viewer", "project");
+  const write = requireAuth(deps, "operator", "project");
+  const owned = inProject(deps, "deploy");
 
   app.openapi(
     createRoute({
@@ -63,7 +68,12 @@ export function registerDeployRoutes(app: OpenAPIHono<AuthEnv>, deps: Operations
       },
     }),
     async (c) => {
-      const page = await listDeploys(deps.db, c.req.valid("query"));
+      const query = c.req.valid("query");
+      const projectId = listProjectId(c.get("principal"), query.projectId);
+      const page =
+        projectId === null
+          ? { deploys: [], nextCursor: null }
+          : await listDeploys(deps.db, { ...query, projectId });
       return c.json({ deploys: toJson(page.deploys), nextCursor: page.nextCursor }, 200);
     },
   );
@@ -73,7 +83,7 @@ export function registerDeployRoutes(app: OpenAPIHono<AuthEnv>, deps: Operations
       method: "get",
       path: "/deploys/{id}",
       tags,
-      middleware: [read] as const,
+      middleware: [read, owned] as const,
       request: { params: IdParams },
       responses: { 200: jsonResponse(DeployResponse, "The deploy"), ...AUTH_ERRORS, ...NOT_FOUND },
     }),
@@ -89,7 +99,7 @@ export function registerDeployRoutes(app: OpenAPIHono<AuthEnv>, deps: Operations
       path: "/deploys/{id}/log",
       tags,
       description: "The deploy's whole log; `/deploys/{id}/logs` streams it as server-sent events.",
-      middleware: [read] as const,
+      middleware: [read, owned] as const,
       request: { params: IdParams },
       responses: {
         200: jsonResponse(z.object({ entries: z.array(DeployLogSchema) }), "The log"),
@@ -117,6 +127,7 @@ export function registerDeployRoutes(app: OpenAPIHono<AuthEnv>, deps: Operations
     async (c) => {
       const input = withoutUndefined(c.req.valid("json"));
       const principal = c.get("principal");
+      await requireStageInProject(deps, principal, input.stageId);
       const deploy = await runOperation(() =>
         deployTag(deps.db, { ...input, requestedBy: describePrincipal(principal) }),
       );
@@ -138,6 +149,7 @@ export function registerDeployRoutes(app: OpenAPIHono<AuthEnv>, deps: Operations
     async (c) => {
       const { stageId } = c.req.valid("json");
       const principal = c.get("principal");
+      await requireStageInProject(deps, principal, stageId);
       const deploy = await runOperation(() =>
         promote(deps.db, { stageId, requestedBy: describePrincipal(principal) }),
       );
@@ -208,7 +220,7 @@ function registerCopy(
       path: `/deploys/{id}/${copy.action}`,
       tags,
       description: copy.description,
-      middleware: [write] as const,
+      middleware: [write, inProject(deps, "deploy")] as const,
       request: { params: IdParams },
       responses: {
         201: jsonResponse(DeployResponse, "The queued deploy"),
@@ -242,7 +254,7 @@ function registerTransition(
       path: `/deploys/{id}/${action}`,
       tags,
       description,
-      middleware: [write] as const,
+      middleware: [write, inProject(deps, "deploy")] as const,
       request: { params: IdParams },
       responses: {
         200: jsonResponse(DeployResponse, "The deploy"),
@@ -275,6 +287,27 @@ async function cancelDeploy(deps: OperationsDeps, id: string): Promise<Deploy> {
     "conflict",
     `cannot cancel deploy ${id}: it is ${current.status}; only queued or pending_approval deploys can be cancelled`,
   );
+}
+
+/**
+ * Raises, for a stage outside a limited token's project, the 422 the deployer gives for an
+ * unknown stage, so the response does not tell that the stage exists.
+ */
+async function requireStageInProject(
+  deps: OperationsDeps,
+  principal: Principal,
+  stageId: string,
+): Promise<void> {
+  try {
+    await requireInProject(deps.db, principal, "stage", stageId);
+  } catch (error) {
+    if (error instanceof StoreError && error.kind === "not_found") {
+      throw new ApiError("validation_failed", `stage ${stageId} not found: check the stage id`, {
+        cause: error,
+      });
+    }
+    throw error;
+  }
 }
 
 /** Audits the change and wakes the worker when a deploy now waits in the queue. */

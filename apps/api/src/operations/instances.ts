@@ -11,6 +11,7 @@ import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import { audit } from "../auth/audit.js";
 import { requireAuth } from "../auth/middleware.js";
 import type { AuthEnv } from "../auth/principal.js";
+import { inProject, projectLimitOf } from "../auth/project-limit.js";
 import { ApiError } from "../http/errors.js";
 import { toJson } from "../resources/json.js";
 import { AUTH_ERRORS, jsonResponse, NOT_FOUND } from "../resources/openapi.js";
@@ -30,10 +31,14 @@ const ACTIONS = {
   remove: removeInstance,
 } satisfies Record<string, (deps: InstanceOperationDeps, id: string) => Promise<Instance>>;
 
-/** Adds `/instances`: anyone signed in lists, operators stop, start, restart and remove. */
+/**
+ * Adds `/instances`: anyone signed in lists, operators stop, start, restart and remove. A token
+ * limited to a project sees and acts on the instances of that project's stages only.
+ */
 export function registerInstanceRoutes(app: OpenAPIHono<AuthEnv>, deps: OperationsDeps): void {
-  const read = requireAuth(deps, "viewer");
-  const write = requireAuth(deps, "operator");
+  const read = requireAuth(deps, "viewer", "project");
+  const write = requireAuth(deps, "operator", "project");
+  const owned = inProject(deps, "instance");
 
   app.openapi(
     createRoute({
@@ -51,8 +56,11 @@ export function registerInstanceRoutes(app: OpenAPIHono<AuthEnv>, deps: Operatio
         422: jsonResponse(ErrorSchema, "A filter is invalid"),
       },
     }),
-    async (c) =>
-      c.json({ instances: toJson(await listInstances(deps.db, c.req.valid("query"))) }, 200),
+    async (c) => {
+      const projectId = projectLimitOf(c.get("principal"))?.id;
+      const filter = { ...c.req.valid("query"), projectId };
+      return c.json({ instances: toJson(await listInstances(deps.db, filter)) }, 200);
+    },
   );
 
   app.openapi(
@@ -60,7 +68,7 @@ export function registerInstanceRoutes(app: OpenAPIHono<AuthEnv>, deps: Operatio
       method: "get",
       path: "/instances/{id}",
       tags,
-      middleware: [read] as const,
+      middleware: [read, owned] as const,
       request: { params: IdParams },
       responses: {
         200: jsonResponse(InstanceResponse, "The instance"),
@@ -81,7 +89,7 @@ export function registerInstanceRoutes(app: OpenAPIHono<AuthEnv>, deps: Operatio
         path: `/instances/{id}/${action}`,
         tags,
         description: `${action[0]?.toUpperCase()}${action.slice(1)}s the instance's container.`,
-        middleware: [write] as const,
+        middleware: [write, owned] as const,
         request: { params: IdParams },
         responses: {
           200: jsonResponse(InstanceResponse, "The instance after the change"),

@@ -32,11 +32,7 @@ export async function listDeploys(
     conditions.push(eq(deploys.stageId, filter.stageId));
   }
   if (filter.projectId) {
-    const projectStages = db
-      .select({ id: stages.id })
-      .from(stages)
-      .where(eq(stages.projectId, filter.projectId));
-    conditions.push(inArray(deploys.stageId, projectStages));
+    conditions.push(inArray(deploys.stageId, stageIdsOf(db, filter.projectId)));
   }
   if (filter.status) {
     conditions.push(eq(deploys.status, filter.status));
@@ -71,11 +67,18 @@ export async function listDeploys(
 
 export async function listInstances(
   db: Database,
-  filter: { stageId?: string | undefined; status?: InstanceStatus | undefined },
+  filter: {
+    stageId?: string | undefined;
+    projectId?: string | undefined;
+    status?: InstanceStatus | undefined;
+  },
 ): Promise<Instance[]> {
   const conditions: SQL[] = [];
   if (filter.stageId) {
     conditions.push(eq(instances.stageId, filter.stageId));
+  }
+  if (filter.projectId) {
+    conditions.push(inArray(instances.stageId, stageIdsOf(db, filter.projectId)));
   }
   if (filter.status) {
     conditions.push(eq(instances.status, filter.status));
@@ -85,6 +88,10 @@ export async function listInstances(
     .from(instances)
     .where(and(...conditions))
     .orderBy(desc(instances.createdAt));
+}
+
+function stageIdsOf(db: Database, projectId: string) {
+  return db.select({ id: stages.id }).from(stages).where(eq(stages.projectId, projectId));
 }
 
 function encodeCursor(deploy: Deploy): string {

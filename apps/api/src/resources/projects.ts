@@ -9,7 +9,8 @@ import {
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import { audit } from "../auth/audit.js";
 import { requireAuth } from "../auth/middleware.js";
-import type { AuthEnv } from "../auth/principal.js";
+import type { AuthEnv, Principal } from "../auth/principal.js";
+import { assertReach, inProject, projectLimitOf } from "../auth/project-limit.js";
 import { toJson, withoutUndefined } from "./json.js";
 import { AUTH_ERRORS, jsonBody, jsonResponse, NOT_FOUND, WRITE_ERRORS } from "./openapi.js";
 import { requireReference } from "./references.js";
@@ -19,10 +20,14 @@ import type { ResourceDeps } from "./types.js";
 const tags = ["projects"];
 const ProjectResponse = z.object({ project: ProjectSchema });
 
-/** Adds `/projects` CRUD: anyone signed in reads, operators write. */
+/**
+ * Adds `/projects` CRUD: anyone signed in reads, operators write. A token limited to a project
+ * sees and changes that project only, and cannot create projects.
+ */
 export function registerProjectRoutes(app: OpenAPIHono<AuthEnv>, deps: ResourceDeps): void {
-  const read = requireAuth(deps, "viewer");
-  const write = requireAuth(deps, "operator");
+  const read = requireAuth(deps, "viewer", "project");
+  const write = requireAuth(deps, "operator", "project");
+  const owned = inProject(deps, "project");
 
   const list = createRoute({
     method: "get",
@@ -34,13 +39,18 @@ export function registerProjectRoutes(app: OpenAPIHono<AuthEnv>, deps: ResourceD
       ...AUTH_ERRORS,
     },
   });
-  app.openapi(list, async (c) => c.json({ projects: toJson(await listProjects(deps.db)) }, 200));
+  app.openapi(list, async (c) => {
+    const limit = projectLimitOf(c.get("principal"));
+    const all = await listProjects(deps.db);
+    const visible = limit ? all.filter((project) => project.id === limit.id) : all;
+    return c.json({ projects: toJson(visible) }, 200);
+  });
 
   const get = createRoute({
     method: "get",
     path: "/projects/{id}",
     tags,
-    middleware: [read] as const,
+    middleware: [read, owned] as const,
     request: { params: IdParams },
     responses: { 200: jsonResponse(ProjectResponse, "The project"), ...AUTH_ERRORS, ...NOT_FOUND },
   });
@@ -52,7 +62,7 @@ export function registerProjectRoutes(app: OpenAPIHono<AuthEnv>, deps: ResourceD
     method: "post",
     path: "/projects",
     tags,
-    middleware: [write] as const,
+    middleware: [requireAuth(deps, "operator")] as const,
     request: { body: jsonBody(ProjectCreateSchema) },
     responses: { 201: jsonResponse(ProjectResponse, "The new project"), ...WRITE_ERRORS },
   });
@@ -79,7 +89,7 @@ export function registerProjectRoutes(app: OpenAPIHono<AuthEnv>, deps: ResourceD
     method: "patch",
     path: "/projects/{id}",
     tags,
-    middleware: [write] as const,
+    middleware: [write, owned] as const,
     request: { params: IdParams, body: jsonBody(ProjectPatchSchema) },
     responses: {
       200: jsonResponse(ProjectResponse, "The changed project"),
@@ -89,12 +99,14 @@ export function registerProjectRoutes(app: OpenAPIHono<AuthEnv>, deps: ResourceD
   });
   app.openapi(update, async (c) => {
     const patch = withoutUndefined(c.req.valid("json"));
+    const id = c.req.valid("param").id;
     const registryId = patch.registryId;
     if (registryId !== undefined) {
+      await requireRegistryChange(c.get("principal"), deps, id, registryId);
       await requireReference("registryId", registryId, () => getRegistry(deps.db, registryId));
     }
     const project = await deps.db.transaction(async (tx) => {
-      const updated = await updateProject(tx, c.req.valid("param").id, patch);
+      const updated = await updateProject(tx, id, patch);
       await audit(
         tx,
         c.get("principal"),
@@ -111,8 +123,9 @@ export function registerProjectRoutes(app: OpenAPIHono<AuthEnv>, deps: ResourceD
     method: "delete",
     path: "/projects/{id}",
     tags,
-    description: "Deletes the project with its stages, deploys and instance records.",
-    middleware: [write] as const,
+    description:
+      "Deletes the project with its stages, deploys, instance records and the API tokens limited to it.",
+    middleware: [write, owned] as const,
     request: { params: IdParams },
     responses: { 204: { description: "Deleted" }, ...AUTH_ERRORS, ...NOT_FOUND },
   });
@@ -124,4 +137,27 @@ export function registerProjectRoutes(app: OpenAPIHono<AuthEnv>, deps: ResourceD
     });
     return c.body(null, 204);
   });
+}
+
+/**
+ * Raises 403 when a limited token moves its project to another registry: registries hold
+ * credentials that every project may use, so choosing one reaches beyond the project.
+ */
+async function requireRegistryChange(
+  principal: Principal,
+  deps: ResourceDeps,
+  projectId: string,
+  registryId: string,
+): Promise<void> {
+  if (!projectLimitOf(principal)) {
+    return;
+  }
+  const current = await getProject(deps.db, projectId);
+  if (current.registryId !== registryId) {
+    assertReach(principal, "global", {
+      method: "PATCH",
+      path: `/api/v1/projects/${projectId} with a new registryId`,
+      level: "operator",
+    });
+  }
 }

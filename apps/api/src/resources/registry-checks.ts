@@ -1,9 +1,10 @@
 import { createRegistry, isRegistryError, type Registry } from "@berth/registry";
-import { getRegistry, getRegistryCredentials } from "@berth/store";
+import { getProject, getRegistry, getRegistryCredentials } from "@berth/store";
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import { audit } from "../auth/audit.js";
 import { requireAuth } from "../auth/middleware.js";
-import type { AuthEnv } from "../auth/principal.js";
+import type { AuthEnv, Principal } from "../auth/principal.js";
+import { assertReach, projectLimitOf } from "../auth/project-limit.js";
 import { ApiError } from "../http/errors.js";
 import { AUTH_ERRORS, jsonResponse, NOT_FOUND } from "./openapi.js";
 import { ErrorSchema, IdParams } from "./schemas.js";
@@ -28,9 +29,12 @@ const CheckSchema = z
   .object({ ok: z.boolean(), message: z.string() })
   .openapi("ConnectionCheck", { description: "The result of a check; a failed check is a 200." });
 
-/** Adds the routes that talk to a configured registry: list a repository's tags, test access. */
+/**
+ * Adds the routes that talk to a configured registry: list a repository's tags, test access.
+ * A token limited to a project may list the tags of that project's repository only.
+ */
 export function registerRegistryCheckRoutes(app: OpenAPIHono<AuthEnv>, deps: ResourceDeps): void {
-  const read = requireAuth(deps, "viewer");
+  const read = requireAuth(deps, "viewer", "project");
   const check = requireAuth(deps, "operator");
 
   const listTags = createRoute({
@@ -57,7 +61,9 @@ export function registerRegistryCheckRoutes(app: OpenAPIHono<AuthEnv>, deps: Res
   });
   app.openapi(listTags, async (c) => {
     const { repository } = c.req.valid("query");
-    const listed = await withClient(deps, c.req.valid("param").id, async (client, name) =>
+    const registryId = c.req.valid("param").id;
+    await requireOwnRepository(deps, c.get("principal"), registryId, repository);
+    const listed = await withClient(deps, registryId, async (client, name) =>
       client.listTags(repository).catch((error: unknown) => {
         throw registryApiError(`cannot list the tags of ${repository} on ${name}`, error);
       }),
@@ -99,6 +105,30 @@ export function registerRegistryCheckRoutes(app: OpenAPIHono<AuthEnv>, deps: Res
     );
     return c.json(answer, 200);
   });
+}
+
+/**
+ * Raises 403 when a limited token asks for a repository other than its project's: registries
+ * are shared by every project, so any other listing reaches beyond the project.
+ */
+async function requireOwnRepository(
+  deps: ResourceDeps,
+  principal: Principal,
+  registryId: string,
+  repository: string,
+): Promise<void> {
+  const limit = projectLimitOf(principal);
+  if (!limit) {
+    return;
+  }
+  const project = await getProject(deps.db, limit.id);
+  if (project.registryId !== registryId || project.repository !== repository) {
+    assertReach(principal, "global", {
+      method: "GET",
+      path: `/api/v1/registries/${registryId}/tags?repository=${repository}`,
+      level: "viewer",
+    });
+  }
 }
 
 /** Builds a client from the registry row and its decrypted token, and closes it afterwards. */

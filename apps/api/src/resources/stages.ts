@@ -9,7 +9,8 @@ import {
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import { audit } from "../auth/audit.js";
 import { requireAuth } from "../auth/middleware.js";
-import type { AuthEnv } from "../auth/principal.js";
+import type { AuthEnv, Principal } from "../auth/principal.js";
+import { inProject, listProjectId, requireInProject } from "../auth/project-limit.js";
 import { toJson, withoutUndefined } from "./json.js";
 import { AUTH_ERRORS, jsonBody, jsonResponse, NOT_FOUND, WRITE_ERRORS } from "./openapi.js";
 import { requireReference } from "./references.js";
@@ -27,10 +28,14 @@ import type { ResourceDeps } from "./types.js";
 const tags = ["stages"];
 const StageResponse = z.object({ stage: StageSchema });
 
-/** Adds `/stages` CRUD: anyone signed in reads, operators write. Secret variables are write-only. */
+/**
+ * Adds `/stages` CRUD: anyone signed in reads, operators write. Secret variables are write-only.
+ * A token limited to a project sees and changes the stages of that project only.
+ */
 export function registerStageRoutes(app: OpenAPIHono<AuthEnv>, deps: ResourceDeps): void {
-  const read = requireAuth(deps, "viewer");
-  const write = requireAuth(deps, "operator");
+  const read = requireAuth(deps, "viewer", "project");
+  const write = requireAuth(deps, "operator", "project");
+  const owned = inProject(deps, "stage");
 
   const list = createRoute({
     method: "get",
@@ -47,7 +52,8 @@ export function registerStageRoutes(app: OpenAPIHono<AuthEnv>, deps: ResourceDep
     },
   });
   app.openapi(list, async (c) => {
-    const stages = await listStages(deps.db, c.req.valid("query").projectId);
+    const projectId = listProjectId(c.get("principal"), c.req.valid("query").projectId);
+    const stages = projectId === null ? [] : await listStages(deps.db, projectId);
     return c.json({ stages: toJson(await withPollStatus(deps.db, stages)) }, 200);
   });
 
@@ -55,7 +61,7 @@ export function registerStageRoutes(app: OpenAPIHono<AuthEnv>, deps: ResourceDep
     method: "get",
     path: "/stages/{id}",
     tags,
-    middleware: [read] as const,
+    middleware: [read, owned] as const,
     request: { params: IdParams },
     responses: { 200: jsonResponse(StageResponse, "The stage"), ...AUTH_ERRORS, ...NOT_FOUND },
   });
@@ -74,10 +80,12 @@ export function registerStageRoutes(app: OpenAPIHono<AuthEnv>, deps: ResourceDep
   });
   app.openapi(create, async (c) => {
     const input = withoutUndefined(c.req.valid("json"));
-    await requireReference("projectId", input.projectId, () =>
-      getProject(deps.db, input.projectId),
-    );
-    await requirePromoteSource(deps, input.promoteFromStageId);
+    const principal = c.get("principal");
+    await requireReference("projectId", input.projectId, async () => {
+      await requireInProject(deps.db, principal, "project", input.projectId);
+      return getProject(deps.db, input.projectId);
+    });
+    await requirePromoteSource(deps, principal, input.promoteFromStageId);
     await checkStageFields(deps.db, input);
     const stage = await createStage(deps.db, deps.secrets, input);
     await audit(
@@ -94,7 +102,7 @@ export function registerStageRoutes(app: OpenAPIHono<AuthEnv>, deps: ResourceDep
     method: "patch",
     path: "/stages/{id}",
     tags,
-    middleware: [write] as const,
+    middleware: [write, owned] as const,
     request: { params: IdParams, body: jsonBody(StagePatchSchema) },
     responses: {
       200: jsonResponse(StageResponse, "The changed stage"),
@@ -104,7 +112,7 @@ export function registerStageRoutes(app: OpenAPIHono<AuthEnv>, deps: ResourceDep
   });
   app.openapi(update, async (c) => {
     const patch = withoutUndefined(c.req.valid("json"));
-    await requirePromoteSource(deps, patch.promoteFromStageId);
+    await requirePromoteSource(deps, c.get("principal"), patch.promoteFromStageId);
     await checkStageFields(deps.db, patch);
     const stage = await updateStage(deps.db, deps.secrets, c.req.valid("param").id, patch);
     await audit(
@@ -121,7 +129,7 @@ export function registerStageRoutes(app: OpenAPIHono<AuthEnv>, deps: ResourceDep
     method: "delete",
     path: "/stages/{id}",
     tags,
-    middleware: [write] as const,
+    middleware: [write, owned] as const,
     request: { params: IdParams },
     responses: { 204: { description: "Deleted" }, ...AUTH_ERRORS, ...NOT_FOUND },
   });
@@ -137,9 +145,13 @@ export function registerStageRoutes(app: OpenAPIHono<AuthEnv>, deps: ResourceDep
 
 async function requirePromoteSource(
   deps: ResourceDeps,
+  principal: Principal,
   stageId: string | null | undefined,
 ): Promise<void> {
   if (stageId) {
-    await requireReference("promoteFromStageId", stageId, () => getStage(deps.db, stageId));
+    await requireReference("promoteFromStageId", stageId, async () => {
+      await requireInProject(deps.db, principal, "stage", stageId);
+      return getStage(deps.db, stageId);
+    });
   }
 }
