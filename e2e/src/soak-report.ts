@@ -5,6 +5,7 @@
 import { percentile } from "./latency.js";
 import type { SoakResult } from "./soak.js";
 import { flatnessRatio } from "./soak-layout.js";
+import type { LogFigures } from "./soak-logs.js";
 
 export interface LatencyFigures {
   requests: number;
@@ -22,6 +23,7 @@ export interface ProcessFigures {
   rssMaxMb: number | undefined;
   /** Median RSS of the last tenth of the samples over the median of the second tenth. */
   flatness: number | undefined;
+  log: LogFigures;
 }
 
 export interface SoakFigures {
@@ -121,6 +123,7 @@ function processFigures(process: SoakResult["processes"][number]): ProcessFigure
     rssEndMb: roundOrUndefined(rss.at(-1)),
     rssMaxMb: rss.length > 0 ? round(Math.max(...rss)) : undefined,
     flatness: roundOrUndefined(flatnessRatio(rss), 3),
+    log: process.log,
   };
 }
 
@@ -142,6 +145,10 @@ export function renderSoakPage(figures: SoakFigures): string {
   const processRows = figures.processes.map(
     (p, index) =>
       `| ${index + 1} | ${p.up ? "yes" : "no"} | ${p.samples} | ${mb(p.rssStartMb)} | ${mb(p.rssEndMb)} | ${mb(p.rssMaxMb)} | ${p.flatness ?? "–"} |`,
+  );
+  const logRows = figures.processes.map(
+    ({ log }, index) =>
+      `| ${index + 1} | ${log.pollCycles} | ${ms(log.longestPollCycleMs)} | ${log.leasesLost} | ${log.busyStages} | ${log.errors}${log.errorMessages.length > 0 ? ` (${log.errorMessages.join("; ")})` : ""} |`,
   );
   const statuses = Object.entries(figures.deploysByStatus)
     .map(([status, count]) => `${status} ${count}`)
@@ -194,6 +201,15 @@ warm-up); 1.00 is flat.
 | process | up at the end | samples | RSS start | RSS end | RSS max | flatness |
 |---|---|---|---|---|---|---|
 ${processRows.join("\n")}
+
+## Polling per process, from its log
+
+A poll lease lasts 600 s and is not renewed during a cycle, so a cycle longer than that
+would let the other process poll the same stages; the longest cycle shows how far off that is.
+
+| process | poll cycles | longest cycle | leases lost | stages busy in webhook checks | error lines |
+|---|---|---|---|---|---|
+${logRows.join("\n")}
 `;
 }
 

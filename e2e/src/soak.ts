@@ -32,6 +32,7 @@ import {
   sleep,
   timeRoutes,
 } from "./soak-load.js";
+import { type LogFigures, readLogFigures } from "./soak-logs.js";
 import { configureSoak, pushSoakImage, type SoakSetup, waitForFirstPolls } from "./soak-setup.js";
 import { waitFor } from "./wait.js";
 
@@ -70,6 +71,7 @@ export interface SoakProcessReport {
   /** Whether `/api/v1/health` answered 200 after the run. */
   up: boolean;
   rss: RssSamples["samples"];
+  log: LogFigures;
 }
 
 export interface SoakResult {
@@ -161,6 +163,7 @@ async function runLoad(
       pid: berth.pid ?? 0,
       up: await isUp(berth.url),
       rss: rss[index]?.samples ?? [],
+      log: readLogFigures(berth.output()),
     })),
   );
   const { log: _log, ...recorded } = options;

@@ -8,6 +8,7 @@ import {
   planRound,
   roundTag,
 } from "../src/soak-layout.js";
+import { readLogFigures } from "../src/soak-logs.js";
 
 describe("planRepositories", () => {
   it("spreads stages evenly and marks auto-deploy repositories first", () => {
@@ -129,5 +130,28 @@ describe("findSoakProblems", () => {
     );
 
     expect(findings.missing).toHaveLength(1);
+  });
+});
+
+describe("readLogFigures", () => {
+  it("counts cycles, lost leases, busy stages and errors", () => {
+    const output = [
+      '{"level":30,"msg":"poll cycle finished","durationMs":120,"busy":0}',
+      '{"level":30,"msg":"poll cycle finished","durationMs":480,"busy":0}',
+      '{"level":40,"msg":"poll lease lost before the result was stored; another poller owns the stage now"}',
+      '{"level":30,"msg":"stage check finished","durationMs":5,"busy":3}',
+      '{"level":50,"msg":"poll of an image aborted"}',
+      "berth serve: not JSON",
+      "",
+    ].join("\n");
+
+    expect(readLogFigures(output)).toEqual({
+      pollCycles: 2,
+      longestPollCycleMs: 480,
+      leasesLost: 1,
+      busyStages: 3,
+      errors: 1,
+      errorMessages: ["poll of an image aborted"],
+    });
   });
 });
