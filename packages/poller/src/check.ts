@@ -1,4 +1,4 @@
-import { type ClaimedStage, claimStages, findPolledStageIds } from "@berth/store";
+import { type ClaimedStage, findPolledStageIds } from "@berth/store";
 import type { CheckContext, CheckRun } from "./context.js";
 import { deferStages, failStages } from "./failure.js";
 import { forEachLimited } from "./limit.js";
@@ -33,13 +33,28 @@ export async function runCheck(
   request: CheckRequest,
 ): Promise<CheckSummary> {
   const startedAt = context.clock.now();
-  const claimed = await claimStages(context.db, {
+  const claimed = await context.leases.claim(context, {
     owner: context.owner,
     now: startedAt,
     leaseSeconds: context.tuning.leaseMs / 1000,
     ...(request.stageIds ? { stageIds: request.stageIds } : {}),
   });
+  try {
+    return await checkClaimed(context, request, startedAt, claimed);
+  } catch (error) {
+    context.leases.markLeftOver();
+    throw error;
+  } finally {
+    context.leases.finish(claimed);
+  }
+}
 
+async function checkClaimed(
+  context: CheckContext,
+  request: CheckRequest,
+  startedAt: Date,
+  claimed: ClaimedStage[],
+): Promise<CheckSummary> {
   const run: CheckRun = {
     trigger: request.trigger,
     nextDueAt: request.nextDueAt,
@@ -94,7 +109,8 @@ async function storeQuietPolls(context: CheckContext, run: CheckRun): Promise<vo
     try {
       await commitQuiet(context, run, batch);
     } catch (error) {
-      // The leases expire by themselves and the stages are polled again then.
+      // The next check releases these leases, so the stages are polled again then.
+      context.leases.markLeftOver();
       context.logger.error(
         { stages: batch.length, err: error },
         "storing polls with nothing new failed",
@@ -122,7 +138,8 @@ async function pollImage(context: CheckContext, run: CheckRun, image: ImageGroup
     await pollImageStages(context, run, image);
   } catch (error) {
     // Only the store can fail here, because pollStages records a stage's own errors. The
-    // leases expire by themselves, so the check goes on with the other images.
+    // next check releases the leases, so this one goes on with the other images.
+    context.leases.markLeftOver();
     context.logger.error(
       { image: image.repository, registry: image.registry.name, err: error },
       "poll of an image aborted",

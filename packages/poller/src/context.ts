@@ -1,4 +1,5 @@
 import type { ClaimedStage, Database } from "@berth/store";
+import type { LeaseBook } from "./leases.js";
 import type { Observed } from "./stage-poll.js";
 import type {
   Candidate,
@@ -33,6 +34,8 @@ export interface CheckContext {
   pausedRegistries: Map<string, Date>;
   clientFor(registry: ClaimedStage["registry"]): RegistryClient;
   onCandidate(candidate: Candidate): void | Promise<void>;
+  /** This process's leases, shared by all its checks. */
+  leases: LeaseBook;
   /** Aborted when the poller stops: requests end, and unpolled stages are released. */
   signal: AbortSignal;
 }

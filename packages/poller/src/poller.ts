@@ -3,6 +3,7 @@ import { checkRetryingBusy } from "./busy-retry.js";
 import { runCheck } from "./check.js";
 import type { CheckContext } from "./context.js";
 import { PollerError } from "./errors.js";
+import { createLeaseBook } from "./leases.js";
 import { type PollerOptions, type ResolvedOptions, resolveOptions } from "./options.js";
 import { Scheduler } from "./scheduler.js";
 import type {
@@ -62,6 +63,7 @@ export function createPoller(options: PollerOptions): Poller {
   };
   const pausedRegistries = new Map<string, Date>();
   const clients = registryClients(resolved);
+  const leases = createLeaseBook();
   const clientFor = clients.clientFor;
   const inFlight = new Set<Promise<unknown>>();
   let abort = new AbortController();
@@ -79,6 +81,7 @@ export function createPoller(options: PollerOptions): Poller {
     pausedRegistries,
     clientFor,
     onCandidate: resolved.onCandidate,
+    leases,
     signal: abort.signal,
   });
 

@@ -94,6 +94,7 @@ export {
   recordPollFailure,
   recordPollSuccess,
   recordUnchangedPolls,
+  releaseOwnerLeases,
   releasePollLeases,
 } from "./queries/poll-state.js";
 export {

@@ -1,4 +1,4 @@
-import { and, asc, eq, gt, inArray, isNull, lte, or, sql } from "drizzle-orm";
+import { and, asc, eq, gt, inArray, isNull, lte, notInArray, or, sql } from "drizzle-orm";
 import type { Database } from "../database.js";
 import { pollState, projects, registries, settings, stages, type TagPolicy } from "../schema.js";
 import type { Executor } from "./candidates.js";
@@ -247,6 +247,26 @@ export async function releasePollLeases(
     .where(
       and(inArray(pollState.stageId, [...release.stageIds]), eq(pollState.lockedBy, release.owner)),
     );
+}
+
+/**
+ * Releases every lease `owner` holds except those on `keep`, and returns the stages it
+ * released. A poller calls it after a check failed on the store, because that check could
+ * not release its own leases and they would otherwise last until `locked_until`.
+ */
+export async function releaseOwnerLeases(
+  db: Executor,
+  release: { owner: string; keep: readonly string[] },
+): Promise<string[]> {
+  const held = eq(pollState.lockedBy, release.owner);
+  const rows = await db
+    .update(pollState)
+    .set({ lockedUntil: null, lockedBy: null })
+    .where(
+      release.keep.length > 0 ? and(held, notInArray(pollState.stageId, [...release.keep])) : held,
+    )
+    .returning({ stageId: pollState.stageId });
+  return rows.map((row) => row.stageId);
 }
 
 /**
