@@ -5,6 +5,7 @@
  */
 import Docker from "dockerode";
 import { DockerError, messageOf } from "../errors.js";
+import { type CallTarget, call, ignoreStatus, orNull } from "./calls.js";
 import {
   type DockerEndpoint,
   type DockerTls,
@@ -14,12 +15,17 @@ import {
 } from "./connection.js";
 import { readPullStream } from "./pull-stream.js";
 import { encodeRegistryAuth, type RegistryAuth } from "./registry-auth.js";
+import {
+  parseContainerList,
+  parseContainerState,
+  parseCreatedId,
+  parseImageInfo,
+} from "./responses.js";
 import type {
   ContainerSpec,
   ContainerState,
   ContainerSummary,
   DockerClient,
-  ImageHealthcheck,
   ImageInfo,
 } from "./types.js";
 
@@ -30,9 +36,13 @@ export interface DockerClientOptions {
   tls?: DockerTls | undefined;
   /** Timeout of the `/_ping` version check when connecting, in milliseconds. Default 30 s. */
   timeoutMs?: number | undefined;
+  /**
+   * Deadline of each engine call after connecting, in milliseconds; a stop gets its grace
+   * period on top. A pull's progress stream has none, since a large pull takes minutes.
+   * Default 60 s.
+   */
+  requestTimeoutMs?: number | undefined;
 }
-
-const NANOSECONDS_PER_MS = 1_000_000;
 
 /** Connects to the engine, negotiates the API version and returns the typed client. */
 export async function createDockerClient(options: DockerClientOptions = {}): Promise<DockerClient> {
@@ -46,7 +56,8 @@ export async function createDockerClient(options: DockerClientOptions = {}): Pro
   });
   const apiVersion = negotiateApiVersion(daemonVersion);
   const docker = new Docker({ ...dockerodeEndpoint(endpoint), version: `v${apiVersion}` });
-  return new DockerodeClient(docker, apiVersion);
+  const target = { host, timeoutMs: options.requestTimeoutMs ?? 60_000 };
+  return new DockerodeClient(docker, apiVersion, target);
 }
 
 function dockerodeEndpoint(endpoint: DockerEndpoint): Docker.DockerOptions {
@@ -65,10 +76,11 @@ class DockerodeClient implements DockerClient {
   constructor(
     private readonly docker: Docker,
     readonly apiVersion: string,
+    private readonly target: CallTarget,
   ) {}
 
   async ping(): Promise<void> {
-    await call("ping", () => this.docker.ping());
+    await call(this.target, "ping", () => this.docker.ping());
   }
 
   async pull(
@@ -80,11 +92,24 @@ class DockerodeClient implements DockerClient {
     // repository. Docker and podman both accept a `sha256:` digest in `tag`.
     const query = { fromImage: repository, tag: reference };
     const authconfig = auth ? { base64: encodeRegistryAuth(auth) } : undefined;
-    const stream = await call("pull", () => this.docker.createImage(authconfig, query));
+    const stream = await call(this.target, "pull", () =>
+      this.docker.createImage(authconfig, query),
+    );
 
-    const outcome = await readPullStream(stream as AsyncIterable<Buffer>);
+    const outcome = await readPullStream(stream as AsyncIterable<Buffer>).catch(
+      (error: unknown) => {
+        throw new DockerError(
+          "pull",
+          `${repository}:${reference}: the progress stream broke off: ${messageOf(error)}: check the engine's log at ${this.target.host}, then retry`,
+          { cause: error },
+        );
+      },
+    );
     if (outcome.error !== undefined) {
-      throw new DockerError("pull", `${repository}:${reference}: ${outcome.error}`);
+      throw new DockerError(
+        "pull",
+        `${repository}:${reference}: ${outcome.error}: check the image name and the registry's credentials in Berth, then retry`,
+      );
     }
     return { digest: outcome.digest ?? (await this.repoDigest(repository, reference)) };
   }
@@ -99,88 +124,88 @@ class DockerodeClient implements DockerClient {
   }
 
   async inspectImage(reference: string): Promise<ImageInfo | null> {
-    const info = await orNull(
-      call("inspect image", () => this.docker.getImage(reference).inspect()),
+    return orNull(
+      call(this.target, "inspect image", () => this.docker.getImage(reference).inspect(), {
+        parse: parseImageInfo,
+      }),
     );
-    if (!info) {
-      return null;
-    }
-    return {
-      id: info.Id,
-      repoDigests: info.RepoDigests ?? [],
-      exposedPorts: Object.keys(info.Config?.ExposedPorts ?? {}),
-      labels: info.Config?.Labels ?? {},
-      healthcheck: toImageHealthcheck(info.Config?.Healthcheck),
-    };
   }
 
   async createContainer(spec: ContainerSpec): Promise<string> {
-    const container = await call("create", () => this.docker.createContainer(createBody(spec)));
-    return container.id;
+    // dockerode wraps the response's `Id` in a Container object, so the id is read from that.
+    return call(
+      this.target,
+      "create",
+      () => this.docker.createContainer(createBody(spec)).then((container) => container.id),
+      { parse: (id: unknown) => parseCreatedId({ Id: id }) },
+    );
   }
 
   async startContainer(id: string): Promise<void> {
     await ignoreStatus(
       304,
-      call("start", () => this.docker.getContainer(id).start()),
+      call(this.target, "start", () => this.docker.getContainer(id).start()),
     );
   }
 
   async stopContainer(id: string, timeoutSeconds: number): Promise<void> {
+    // The engine responds only after the container stopped, up to `timeoutSeconds` later.
     await ignoreStatus(
       304,
-      call("stop", () => this.docker.getContainer(id).stop({ t: timeoutSeconds })),
+      call(this.target, "stop", () => this.docker.getContainer(id).stop({ t: timeoutSeconds }), {
+        extraMs: timeoutSeconds * 1000,
+      }),
     );
   }
 
   async removeContainer(id: string): Promise<void> {
     await ignoreStatus(
       404,
-      call("remove", () => this.docker.getContainer(id).remove({ force: true, v: true })),
+      call(this.target, "remove", () =>
+        this.docker.getContainer(id).remove({ force: true, v: true }),
+      ),
     );
   }
 
   async renameContainer(id: string, name: string): Promise<void> {
-    await call("rename", () => this.docker.getContainer(id).rename({ name }));
+    await call(this.target, "rename", () => this.docker.getContainer(id).rename({ name }));
   }
 
   async inspectContainer(idOrName: string): Promise<ContainerState | null> {
-    const info = await orNull(
-      call("inspect container", () => this.docker.getContainer(idOrName).inspect()),
+    return orNull(
+      call(this.target, "inspect container", () => this.docker.getContainer(idOrName).inspect(), {
+        parse: parseContainerState,
+      }),
     );
-    return info ? toContainerState(info) : null;
   }
 
   async listContainers(labels: Record<string, string | true>): Promise<ContainerSummary[]> {
     const label = Object.entries(labels).map(([key, value]) =>
       value === true ? key : `${key}=${value}`,
     );
-    const rows = await call("list containers", () =>
-      this.docker.listContainers({ all: true, filters: { label } }),
+    return call(
+      this.target,
+      "list containers",
+      () => this.docker.listContainers({ all: true, filters: { label } }),
+      { parse: parseContainerList },
     );
-    return rows.map((row) => ({
-      id: row.Id,
-      name: (row.Names[0] ?? "").replace(/^\//, ""),
-      labels: row.Labels ?? {},
-      state: row.State,
-    }));
   }
 
   async ensureNetwork(name: string): Promise<void> {
     const existing = await orNull(
-      call("inspect network", () => this.docker.getNetwork(name).inspect()),
+      call(this.target, "inspect network", () => this.docker.getNetwork(name).inspect()),
     );
     if (existing) {
       return;
     }
     await ignoreStatus(
       409,
-      call("create network", () => this.docker.createNetwork({ Name: name })),
+      call(this.target, "create network", () => this.docker.createNetwork({ Name: name })),
     );
   }
 
   async connectNetwork(network: string, container: string, aliases: string[]): Promise<void> {
-    await call("connect network", () =>
+    await call(this.target, "connect network", () =>
       this.docker
         .getNetwork(network)
         .connect({ Container: container, EndpointConfig: { Aliases: aliases } }),
@@ -195,7 +220,10 @@ class DockerodeClient implements DockerClient {
       }
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
-    throw new DockerError("wait for removal", `container ${id} still exists after ${timeoutMs} ms`);
+    throw new DockerError(
+      "wait for removal",
+      `container ${id} still exists after ${timeoutMs} ms: remove it with the engine's CLI, then retry`,
+    );
   }
 }
 
@@ -224,102 +252,4 @@ function createBody(spec: ContainerSpec): Docker.ContainerCreateOptions {
         }
       : {}),
   };
-}
-
-/**
- * Reads the image's HEALTHCHECK. NOTE: podman 4.3 leaves `Config.Healthcheck` out of its
- * Docker-compatible image inspect, so on podman this is `null` and the gate uses the stage's
- * HTTP check. The container's own health status still fails the gate when it turns unhealthy.
- */
-function toImageHealthcheck(config: Docker.HealthConfig | undefined): ImageHealthcheck | null {
-  const test = config?.Test ?? [];
-  if (test.length === 0 || test[0] === "NONE") {
-    return null;
-  }
-  // Zero means "inherit", which is the engine's default: 30 s interval and timeout, 3 retries.
-  return {
-    test,
-    intervalMs: (config?.Interval || 30_000 * NANOSECONDS_PER_MS) / NANOSECONDS_PER_MS,
-    timeoutMs: (config?.Timeout || 30_000 * NANOSECONDS_PER_MS) / NANOSECONDS_PER_MS,
-    startPeriodMs: (config?.StartPeriod ?? 0) / NANOSECONDS_PER_MS,
-    retries: config?.Retries || 3,
-  };
-}
-
-interface RawHealth {
-  Status?: string;
-  FailingStreak?: number;
-  Log?: Array<{ Output?: string }>;
-}
-
-function toContainerState(info: Docker.ContainerInspectInfo): ContainerState {
-  const rawHealth = (info.State as { Health?: RawHealth }).Health;
-  const ports: ContainerState["ports"] = {};
-  for (const [key, bindings] of Object.entries(info.NetworkSettings?.Ports ?? {})) {
-    const first = bindings?.[0];
-    ports[key] = first ? { hostIp: first.HostIp, hostPort: Number(first.HostPort) } : undefined;
-  }
-  return {
-    id: info.Id,
-    name: info.Name.replace(/^\//, ""),
-    status: info.State.Status,
-    running: info.State.Running,
-    exitCode: info.State.ExitCode,
-    restartCount: info.RestartCount ?? 0,
-    health: toHealth(rawHealth),
-    labels: info.Config?.Labels ?? {},
-    ports,
-  };
-}
-
-function toHealth(raw: RawHealth | undefined): ContainerState["health"] {
-  // Podman reports an empty status for containers without a healthcheck.
-  const status = raw?.Status;
-  if (status !== "starting" && status !== "healthy" && status !== "unhealthy") {
-    return null;
-  }
-  const lastOutput = raw?.Log?.at(-1)?.Output?.trim();
-  return { status, failingStreak: raw?.FailingStreak ?? 0, lastOutput };
-}
-
-interface DockerodeError {
-  statusCode?: unknown;
-  json?: { message?: unknown } | null;
-  reason?: unknown;
-}
-
-/** Runs one engine call and turns dockerode's error into a `DockerError` with the engine's message. */
-async function call<T>(operation: string, run: () => Promise<T>): Promise<T> {
-  try {
-    return await run();
-  } catch (error) {
-    const raw = error as DockerodeError;
-    const statusCode = typeof raw.statusCode === "number" ? raw.statusCode : undefined;
-    const engineMessage = typeof raw.json?.message === "string" ? raw.json.message : undefined;
-    throw new DockerError(operation, engineMessage ?? messageOf(error), {
-      statusCode,
-      cause: error,
-    });
-  }
-}
-
-async function orNull<T>(promise: Promise<T>): Promise<T | null> {
-  try {
-    return await promise;
-  } catch (error) {
-    if (error instanceof DockerError && error.statusCode === 404) {
-      return null;
-    }
-    throw error;
-  }
-}
-
-async function ignoreStatus(statusCode: number, promise: Promise<unknown>): Promise<void> {
-  try {
-    await promise;
-  } catch (error) {
-    if (!(error instanceof DockerError && error.statusCode === statusCode)) {
-      throw error;
-    }
-  }
 }
