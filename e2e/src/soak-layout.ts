@@ -56,7 +56,7 @@ export function planRepositories(
   }));
 }
 
-/** The tag pushed in `round` (counted from 0). Semver grows each round, so it is always the newest. */
+/** Returns the tag pushed in `round` (counted from 0). Semver grows each round, so it is the newest. */
 export function roundTag(round: number): string {
   return `1.${round + 1}.0`;
 }
@@ -65,7 +65,7 @@ export function roundTag(round: number): string {
  * Returns the indexes of the repositories that get a new tag in `round`: `autoTags` of the
  * auto-deploy repositories and the rest of `tags` from the others, each group taken in turn
  * from where the previous round stopped. A repository appears at most once per round, so no
- * stage sees two new tags before its check, which would skip the older one.
+ * stage gets two new tags before its check, which would skip the older one.
  */
 export function planRound(
   round: number,
@@ -111,7 +111,7 @@ export function median(values: readonly number[]): number | undefined {
 /**
  * Compares memory late in the run with memory after warm-up: the median of the last tenth
  * of the samples divided by the median of the second tenth. Near 1 means flat. Undefined
- * with fewer than 20 samples, since a tenth would then hold less than two.
+ * with fewer than 20 samples, since a tenth would then contain fewer than two.
  */
 export function flatnessRatio(samples: readonly number[]): number | undefined {
   if (samples.length < 20) {

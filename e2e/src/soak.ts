@@ -1,9 +1,9 @@
 /**
- * The soak scenario, shared by the CI test and the bench: one or two `berth serve`
- * processes on one Postgres database, many stages polling the local docker-registry, rounds
- * of concurrent signed webhook deliveries for new tags, dashboard clients on server-sent
- * events, an API client timing GETs and a memory sampler, for a fixed time. It returns what
- * it measured and what the end checks found, and asserts nothing itself.
+ * The soak scenario, shared by the CI test and the bench. One or two `berth serve`
+ * processes share one Postgres database, and many stages poll the local docker-registry.
+ * For a fixed time, rounds of concurrent signed webhook deliveries announce new tags while
+ * dashboard clients follow server-sent events, an API client times GETs and a sampler reads
+ * memory. It returns what it measured and what the end checks found, and asserts nothing.
  */
 import { type ApiClient, signIn } from "./api-client.js";
 import type { BerthProcess } from "./berth-process.js";
@@ -68,7 +68,7 @@ export interface SoakOptions {
 export interface SoakProcessReport {
   url: string;
   pid: number;
-  /** Whether `/api/v1/health` answered 200 after the run. */
+  /** Whether `/api/v1/health` returned 200 after the run. */
   up: boolean;
   rss: RssSamples["samples"];
   log: LogFigures;

@@ -1,8 +1,9 @@
 /**
- * The soak scenario at CI size: two `berth serve` processes on one Postgres database, 100
- * stages over 20 repositories (3 deploying for real through podman), rounds of 50 concurrent
- * signed webhook deliveries for 5 new tags each, and 10 dashboard clients on `/events`.
- * Memory and latency are only measured by the bench; here the checks are about correctness.
+ * The soak scenario at CI size. Two `berth serve` processes share one Postgres database with
+ * 100 stages over 20 repositories, 3 of them deploying for real through podman. Rounds of 50
+ * concurrent signed webhook deliveries announce 5 new tags each, and 10 dashboard clients
+ * follow `/events`. Only the bench measures memory and latency, so these checks are about
+ * correctness.
  */
 import { beforeAll, describe, expect, it } from "vitest";
 import { runSoak, type SoakResult } from "../src/soak.js";
