@@ -100,6 +100,16 @@ const READERS: Record<string, Pick[]> = {
       "ms",
     ),
   ],
+  "kill-loop": [
+    pick(
+      "SIGKILL restart → every deploy final (p50)",
+      "settleMs.p50",
+      "stale-deploy limit",
+      "staleAfterMs",
+      "ms",
+    ),
+    pick("orphan containers after the kills", "orphanContainers", "kills", "kills", ""),
+  ],
 };
 
 function pick(
