@@ -9,7 +9,7 @@ export const KILL_STEPS = ["pull", "create", "start", "health", "proxy", "retire
 export type KillStep = (typeof KILL_STEPS)[number];
 
 /**
- * `good` serves /health at once; `slow-start` serves it after 3 s, so the health gate waits;
+ * `good` serves /health at once. `slow-start` serves it after 3 s, so the health gate waits.
  * `broken` never serves it, so the gate fails after the stage's 8 s timeout.
  */
 export type ImageKind = "good" | "slow-start" | "broken";
@@ -25,9 +25,10 @@ export interface RoundPlan {
 }
 
 /**
- * Upper bound of the random delay per step, in ms: about as long as the step lasts on the
- * rig (pull, create, start and proxy take tens of ms; the health gate and retire take
- * seconds), so the kill usually lands inside the aimed step and sometimes in the next one.
+ * Upper bound of the random delay per step, in ms, set near how long the step lasts on the
+ * e2e rig. Pull, create, start and proxy took tens of ms there, while the health gate and
+ * retire take seconds. So the kill usually lands inside the aimed step, sometimes in the next.
+ * NOTE: on a slower engine the kills drift to earlier steps; the kill points record where.
  */
 const MAX_DELAY_MS: Record<KillStep, number> = {
   pull: 60,

@@ -1,7 +1,7 @@
 /**
  * Three SIGKILLs of `berth serve` in the middle of deploys, aimed at the health gate, the
  * proxy switch and retire, where a crash can leave the proxy or the engine behind the
- * database. The benchmark runs the same loop with 20 kills at random steps.
+ * database. The benchmark runs the same loop with 24 kills at random steps.
  */
 import { writeFile } from "node:fs/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
