@@ -1,5 +1,5 @@
 import { describe, expect, test } from "vitest";
-import { age, shortDigest } from "./format.js";
+import { age, dateTime, pollBackoffNotice, shortDigest } from "./format.js";
 
 describe("shortDigest", () => {
   test("keeps twelve hex digits", () => {
@@ -25,5 +25,30 @@ describe("age", () => {
 
   test("shows a dash for an invalid time", () => {
     expect(age("not a date", now)).toBe("—");
+  });
+});
+
+describe("pollBackoffNotice", () => {
+  const failed = {
+    lastPolledAt: "2026-12-01T10:00:00.000Z",
+    lastError: "registry flaky rate-limited list tags for acme/cart (429): retry after 90 s",
+    lastErrorAt: "2026-12-01T10:00:00.000Z",
+    failureStreak: 2,
+    nextDueAt: "2026-12-01T10:01:30.000Z",
+  };
+
+  test("names the error, streak and next attempt", () => {
+    expect(pollBackoffNotice(failed)).toBe(
+      `Polling failed 2 times in a row: ${failed.lastError}. Next attempt at ${dateTime(failed.nextDueAt)}.`,
+    );
+  });
+
+  test("says once for a first failure", () => {
+    expect(pollBackoffNotice({ ...failed, failureStreak: 1 })).toMatch(/^Polling failed once: /);
+  });
+
+  test("is null after a successful poll or none", () => {
+    expect(pollBackoffNotice({ ...failed, lastError: null, failureStreak: 0 })).toBeNull();
+    expect(pollBackoffNotice(null)).toBeNull();
   });
 });

@@ -1,4 +1,4 @@
-import type { DeployStatus } from "./types.js";
+import type { DeployStatus, PollStatus } from "./types.js";
 
 /** `sha256:0123456789ab…` → `0123456789ab`, the form people compare by eye. */
 export function shortDigest(digest: string | null | undefined): string {
@@ -33,6 +33,18 @@ export function age(iso: string | null | undefined, now: Date = new Date()): str
 /** Local date and time for tables and logs. */
 export function dateTime(iso: string | null | undefined): string {
   return iso ? new Date(iso).toLocaleString() : "—";
+}
+
+/**
+ * Says why a stage's polling backs off and when it tries again, or returns null when the
+ * last poll succeeded.
+ */
+export function pollBackoffNotice(poll: PollStatus | null): string | null {
+  if (!poll?.lastError) {
+    return null;
+  }
+  const times = poll.failureStreak === 1 ? "once" : `${poll.failureStreak} times in a row`;
+  return `Polling failed ${times}: ${poll.lastError}. Next attempt at ${dateTime(poll.nextDueAt)}.`;
 }
 
 const STATUS_LABELS: Record<DeployStatus, string> = {

@@ -20,6 +20,7 @@ export function aStage(change: Partial<Stage> = {}): Stage {
     notificationUrl: null,
     env: [],
     volumes: [],
+    poll: null,
     createdAt: "2026-12-01T10:00:00.000Z",
     updatedAt: "2026-12-01T10:00:00.000Z",
     ...change,

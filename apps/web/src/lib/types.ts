@@ -103,6 +103,18 @@ export interface Volume {
   readOnly: boolean;
 }
 
+/** What the poller last did for a stage. */
+export interface PollStatus {
+  lastPolledAt: string | null;
+  /** Why the last poll failed, or null when it succeeded. */
+  lastError: string | null;
+  lastErrorAt: string | null;
+  /** Failed polls in a row. */
+  failureStreak: number;
+  /** When the poller checks the stage next; after a failure, when its backoff ends. */
+  nextDueAt: string;
+}
+
 export interface Stage {
   id: string;
   projectId: string;
@@ -121,6 +133,8 @@ export interface Stage {
   notificationUrl: string | null;
   env: EnvEntry[];
   volumes: Volume[];
+  /** Null until the stage's first poll. */
+  poll: PollStatus | null;
   createdAt: string;
   updatedAt: string;
 }
