@@ -23,6 +23,19 @@ const PUBLIC = [
 /** Routes for the signed-in user's own account, which a read-only token may still call. */
 const OWN_ACCOUNT = [/^POST \/auth\/logout$/];
 
+/**
+ * Routes a token limited to one project may call: the rows of that project, the tags of its
+ * repository, and the caller's own account. Creating a project is global, so `POST /projects`
+ * is not among them.
+ */
+const PROJECT_OWNED = [
+  /^(GET|PATCH|DELETE) \/projects/,
+  /^\S+ \/(stages|deploys|instances)(\/|$)/,
+  /^GET \/registries\/\{id\}\/tags$/,
+  /^GET \/events$/,
+  /^(GET \/auth\/me|POST \/auth\/logout)$/,
+];
+
 /** Reads only admins may make, so a read token gets 403 there too. */
 const ADMIN_READS = [/^GET \/users$/, /^GET \/audit$/];
 
@@ -93,12 +106,18 @@ describe.each(ENGINES)("authorization walk on $engine", ({ engine }) => {
       body: JSON.stringify({ name: "ci-read", scope: "read" }),
     });
     const { secret } = await json<{ secret: string }>(created);
+    const limited = await app.request("/api/v1/tokens", {
+      method: "POST",
+      headers: { cookie, "content-type": "application/json" },
+      body: JSON.stringify({ name: "ci-shop", scope: "admin", projectId: seeded.project.id }),
+    });
+    const limitedSecret = (await json<{ secret: string }>(limited)).secret;
     const document = await json<OpenApiDocument>(await app.request("/api/v1/openapi.json"));
     const documented = Object.entries(document.paths).flatMap(([path, methods]) =>
       Object.keys(methods).map((method) => ({ method: method.toUpperCase(), path })),
     );
     const ids = [seeded.dev.id];
-    return { app, cookie, secret, documented, ids };
+    return { app, cookie, secret, limitedSecret, documented, ids };
   }
 
   test("every router route is documented", async () => {
@@ -136,6 +155,23 @@ describe.each(ENGINES)("authorization walk on $engine", ({ engine }) => {
       const changes = route.method !== "GET";
       const adminRead = ADMIN_READS.some((pattern) => pattern.test(key));
       if (changes || adminRead ? answer !== 403 : answer === 401 || answer === 403) {
+        wrong.push(`${key} ${answer}`);
+      }
+    }
+
+    expect(wrong).toEqual([]);
+  });
+
+  test("project token is let into project routes only", async () => {
+    const { app, documented, ids, limitedSecret } = await setup();
+    const bearer = { authorization: `Bearer ${limitedSecret}` };
+    const wrong: string[] = [];
+
+    for (const route of documented.filter((r) => !isPublic(r))) {
+      const key = `${route.method} ${route.path}`;
+      const answer = await status(app, route, ids, bearer);
+      const owned = PROJECT_OWNED.some((pattern) => pattern.test(key));
+      if (owned ? answer === 401 || answer === 403 : answer !== 403) {
         wrong.push(`${key} ${answer}`);
       }
     }
