@@ -26,6 +26,9 @@ export interface SchedulerOptions {
   track<T>(promise: Promise<T>): Promise<T>;
 }
 
+/** Wait after a failed step (at most the settings check interval). */
+const FAILED_STEP_RETRY_MS = 5000;
+
 interface Plan {
   key: string;
   schedule: Schedule;
@@ -45,6 +48,8 @@ export class Scheduler {
   private timer: unknown;
   private running = false;
   private plan: Plan | undefined;
+  /** Steps failed in a row, e.g. while the database is unreachable. */
+  private failures = 0;
 
   constructor(options: SchedulerOptions) {
     this.options = options;
@@ -82,24 +87,49 @@ export class Scheduler {
   }
 
   private async wake(): Promise<void> {
+    let failed = false;
     try {
       const settings = await this.options.readSettings();
       if (this.replanIfChanged(settings)) {
         await this.pullDueTimesForward();
       }
       await this.runIfDue();
+      this.noteRecovery();
     } catch (error) {
-      this.options.logger.error(
-        { err: error },
-        "poll schedule step failed; retrying at the next settings check",
-      );
+      failed = true;
+      this.noteFailure(error);
     }
 
     if (this.running) {
       const untilRun = this.plan
         ? this.plan.runAt.getTime() - this.options.clock.now().getTime()
         : this.options.settingsCheckMs;
-      this.arm(Math.max(0, Math.min(untilRun, this.options.settingsCheckMs)));
+      // After a failure the run time may be past, and waking at once would spin for as
+      // long as the database is down.
+      const wait = failed ? this.retryMs() : untilRun;
+      this.arm(Math.max(0, Math.min(wait, this.options.settingsCheckMs)));
+    }
+  }
+
+  private retryMs(): number {
+    return Math.min(FAILED_STEP_RETRY_MS, this.options.settingsCheckMs);
+  }
+
+  /** Logs the first failure of a run of failures as a warning and the rest at debug. */
+  private noteFailure(error: unknown): void {
+    this.failures += 1;
+    const fields = { err: error, failures: this.failures, retryMs: this.retryMs() };
+    if (this.failures === 1) {
+      this.options.logger.warn(fields, "poll schedule step failed; retrying");
+    } else {
+      this.options.logger.debug(fields, "poll schedule step failed again; retrying");
+    }
+  }
+
+  private noteRecovery(): void {
+    if (this.failures > 0) {
+      this.options.logger.info({ failures: this.failures }, "poll schedule step works again");
+      this.failures = 0;
     }
   }
 
