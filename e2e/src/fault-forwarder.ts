@@ -8,8 +8,8 @@ import type { Socket } from "node:net";
 /**
  * - `pass`: forwards every request unchanged.
  * - `refuse`: stops listening, so a connection attempt gets ECONNREFUSED.
- * - `stall`: accepts requests and never answers them.
- * - `rate-limit`: answers 429 with `Retry-After: retryAfterSeconds`.
+ * - `stall`: accepts requests and never responds to them.
+ * - `rate-limit`: returns 429 with `Retry-After: retryAfterSeconds`.
  */
 export type FaultMode = "pass" | "refuse" | "stall" | "rate-limit";
 
@@ -19,7 +19,7 @@ export interface FaultForwarder {
   /** `127.0.0.1:<port>`, as a registry host in image references. */
   host: string;
   mode(): FaultMode;
-  /** Switches the mode; open connections are cut so no client keeps a connection from before. */
+  /** Switches the mode and cuts open connections, so no client keeps one from before. */
   setMode(mode: FaultMode, options?: { retryAfterSeconds?: number }): Promise<void>;
   /** Requests received in each mode since the forwarder started. */
   counts(): Record<FaultMode, number>;

@@ -9,7 +9,7 @@ import type { Stage } from "./setup.js";
 
 export const CART_REPOSITORY = "acme/cart";
 
-/** The registry Berth knows as `flaky`, and the forwarder in front of it. */
+/** The registry named `flaky` in Berth, and the forwarder in front of it. */
 export interface FlakyRegistry {
   registry: TestRegistry;
   forwarder: FaultForwarder;

@@ -22,12 +22,12 @@ export async function stagePoll(api: ApiClient, stageId: string): Promise<PollSt
 export function waitForPoll(
   api: ApiClient,
   stageId: string,
-  what: string,
+  description: string,
   accept: (poll: PollStatus) => boolean,
   timeoutMs = 30_000,
 ): Promise<PollStatus> {
   return waitFor(
-    what,
+    description,
     async () => {
       const poll = await stagePoll(api, stageId);
       return poll && accept(poll) ? poll : undefined;

@@ -1,8 +1,8 @@
 /**
- * The engine socket and Nginx Proxy Manager going away under a running `berth serve`: the
- * deploy in flight fails with an error that names the part and what to check, its
- * container goes (at once, or once the engine is back), and the instance that was running
- * keeps serving behind an unchanged proxy host.
+ * The engine socket and Nginx Proxy Manager going away under a running `berth serve`. The
+ * deploy in flight fails with an error that names the part and what to check. Its container
+ * goes, at once or once the engine is back, and the instance that was running keeps serving
+ * behind an unchanged proxy host.
  */
 import { writeFile } from "node:fs/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -64,7 +64,7 @@ async function onlyRunning(): Promise<Instance> {
   return running[0]!;
 }
 
-/** Checks that the instance answers on its published port and the proxy host forwards to it. */
+/** Checks that the instance serves on its published port and the proxy host forwards to it. */
 async function expectServing(instance: Instance, tag: string): Promise<void> {
   const reply = await fetchFrom(instance.upstreamHost!, instance.upstreamPort!, "/");
   expect(reply.body.trim()).toBe(`shop ${tag}`);
@@ -96,7 +96,7 @@ describe("engine and proxy manager faults", () => {
 
   it("engine gone mid-deploy fails it cleanly", async () => {
     const before = await onlyRunning();
-    // A broken image holds the deploy in its health gate, so the outage lands there.
+    // A broken image keeps the deploy in its health gate, so the outage lands there.
     await pushShop(rig, "dev-2", "broken");
     expect(await hook("dev-2")).toBe(202);
     const running = await waitForDeploy(api, setup.dev.id, "dev-2", (s) => s === "running");
@@ -120,12 +120,14 @@ describe("engine and proxy manager faults", () => {
     expect(warnings.join("\n")).toMatch(
       /cleanup incomplete: container left for the periodic sweep/,
     );
-    // The worker's sweep removes the half-made container once the engine answers again.
+    // The worker's sweep removes the half-made container once the engine responds again.
     await waitFor("the dev-2 container to be removed", async () =>
       (await deployContainers(running.id)).length === 0 ? true : undefined,
     );
-    const made = (await listInstances(api, setup.dev.id)).filter((i) => i.deployId === running.id);
-    expect(made.map((i) => i.status)).toEqual(["removed"]);
+    const createdInstances = (await listInstances(api, setup.dev.id)).filter(
+      (i) => i.deployId === running.id,
+    );
+    expect(createdInstances.map((i) => i.status)).toEqual(["removed"]);
     expect((await onlyRunning()).id).toBe(before.id);
     await expectServing(before, "dev-1");
     expect(await findDisagreements(api, rig, [setup.dev.id])).toEqual([]);
@@ -150,8 +152,10 @@ describe("engine and proxy manager faults", () => {
     expect(finished.error).toMatch(/ECONNREFUSED/);
     expect(finished.error).toMatch(/check that it is running and that the URL in settings/);
     expect(await deployContainers(finished.id)).toEqual([]);
-    const made = (await listInstances(api, setup.dev.id)).filter((i) => i.deployId === finished.id);
-    expect(made.map((i) => i.status)).toEqual(["removed"]);
+    const createdInstances = (await listInstances(api, setup.dev.id)).filter(
+      (i) => i.deployId === finished.id,
+    );
+    expect(createdInstances.map((i) => i.status)).toEqual(["removed"]);
     expect((await onlyRunning()).id).toBe(before.id);
     await expectServing(before, "dev-1");
     expect(await findDisagreements(api, rig, [setup.dev.id])).toEqual([]);

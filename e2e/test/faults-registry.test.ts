@@ -1,5 +1,5 @@
 /**
- * One registry refusing, stalling beyond Berth's registry timeout, or answering 429 under a
+ * One registry refusing, stalling beyond Berth's registry timeout, or returning 429 under a
  * running `berth serve`: only its stage backs off, with the reason and the next attempt in
  * the stages API, while the other registry's stage keeps deploying what the poller finds.
  */
@@ -23,7 +23,7 @@ import { configureFlow, type FlowSetup, type Stage } from "../src/setup.js";
 const REGISTRY_TIMEOUT_SECONDS = 3;
 /** Backoff after a stage's first failed poll: 60 s scaled by a jitter factor in [0.5, 1). */
 const MIN_FIRST_BACKOFF_MS = 30_000;
-/** Longer than any first backoff, so the pause it asks for shows in the next attempt. */
+/** Longer than any first backoff, so the pause it requests shows in the next attempt. */
 const RETRY_AFTER_SECONDS = 90;
 
 let flaky: FlakyRegistry;

@@ -107,7 +107,7 @@ async function failInterrupted(deps: PipelineDeps, deploy: Deploy): Promise<void
 
 /**
  * Removes each container with Berth's labels whose instance is `removed`: a failed deploy's
- * cleanup marks its instance removed even when the engine did not answer, and this sweep
+ * cleanup marks its instance removed even when the engine did not respond, and this sweep
  * removes the container once the engine is back. A container whose instance is not in the
  * table is left alone, because another Berth installation may own it. Returns how many
  * containers it removed.

@@ -187,7 +187,7 @@ export const PollStatusSchema = z
   .object({
     lastPolledAt: timestamp.nullable(),
     lastError: z.string().nullable().openapi({
-      description: "Why the last poll failed, or null when it succeeded",
+      description: "The error of the last poll, or null when it succeeded",
     }),
     lastErrorAt: timestamp.nullable(),
     failureStreak: z.number().int().openapi({ description: "Failed polls in a row" }),
@@ -214,7 +214,7 @@ export const StageSchema = z
     restartPolicy: z.string(),
     notificationUrl: z.string().nullable(),
     poll: PollStatusSchema.nullable().openapi({
-      description: "What the poller last did for the stage; null until its first poll",
+      description: "The poller's last result for the stage; null until its first poll",
     }),
     createdAt: timestamp,
     updatedAt: timestamp,

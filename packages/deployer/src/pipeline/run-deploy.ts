@@ -315,8 +315,8 @@ function registryAuth(deps: PipelineDeps, context: DeployContext) {
 
 /**
  * Removes what this deploy created. Each part is tried on its own, so an engine that does not
- * answer still leaves the proxy cleaned and the instance marked `removed`; the worker's
- * periodic sweep removes that instance's container once the engine answers again.
+ * respond still leaves the proxy cleaned and the instance marked `removed`. The worker's
+ * periodic sweep removes that instance's container once the engine responds again.
  */
 async function cleanUp(
   deps: PipelineDeps,

@@ -374,7 +374,7 @@ export async function findPolledStageIds(
   return rows.map((row) => row.stageId);
 }
 
-/** What the poller last did for a stage, as the API and the dashboard show it. */
+/** The poller's last result for a stage, as the API and the dashboard show it. */
 export interface PollStatus {
   stageId: string;
   lastPolledAt: Date | null;
