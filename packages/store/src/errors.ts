@@ -21,6 +21,9 @@ const KIND_BY_SQLSTATE: Record<string, StoreErrorKind> = {
   "08003": "connection",
   "08006": "connection",
   "57P01": "connection",
+  // crash_shutdown, and cannot_connect_now: the server is starting up or shutting down.
+  "57P02": "connection",
+  "57P03": "connection",
 };
 
 /** An error from the store, with the Postgres code and constraint when there is one. */
@@ -95,7 +98,16 @@ function findDriverError(error: unknown): DriverError | undefined {
 }
 
 function connectionKind(error: unknown): StoreErrorKind | undefined {
-  const codes = ["ECONNREFUSED", "ECONNRESET", "ENOTFOUND", "ETIMEDOUT", "CONNECTION_CLOSED"];
+  const codes = [
+    "ECONNREFUSED",
+    "ECONNRESET",
+    "ENOTFOUND",
+    "ETIMEDOUT",
+    "CONNECTION_CLOSED",
+    "CONNECTION_ENDED",
+    "CONNECTION_DESTROYED",
+    "CONNECT_TIMEOUT",
+  ];
   let current: unknown = error;
   for (let depth = 0; depth < 5 && current && typeof current === "object"; depth += 1) {
     const code = (current as { code?: unknown }).code;
