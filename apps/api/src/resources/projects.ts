@@ -12,6 +12,7 @@ import { requireAuth } from "../auth/middleware.js";
 import type { AuthEnv, Principal } from "../auth/principal.js";
 import { assertReach, inProject, projectLimitOf } from "../auth/project-limit.js";
 import { toJson, withoutUndefined } from "./json.js";
+import { requireAdminForNotificationUrl } from "./notification-url.js";
 import { AUTH_ERRORS, jsonBody, jsonResponse, NOT_FOUND, WRITE_ERRORS } from "./openapi.js";
 import { requireReference } from "./references.js";
 import { IdParams, ProjectCreateSchema, ProjectPatchSchema, ProjectSchema } from "./schemas.js";
@@ -68,6 +69,12 @@ export function registerProjectRoutes(app: OpenAPIHono<AuthEnv>, deps: ResourceD
   });
   app.openapi(create, async (c) => {
     const input = withoutUndefined(c.req.valid("json"));
+    await requireAdminForNotificationUrl(
+      c.get("principal"),
+      input.notificationUrl,
+      async () => null,
+      `project ${input.slug}`,
+    );
     await requireReference("registryId", input.registryId, () =>
       getRegistry(deps.db, input.registryId),
     );
@@ -100,6 +107,12 @@ export function registerProjectRoutes(app: OpenAPIHono<AuthEnv>, deps: ResourceD
   app.openapi(update, async (c) => {
     const patch = withoutUndefined(c.req.valid("json"));
     const id = c.req.valid("param").id;
+    await requireAdminForNotificationUrl(
+      c.get("principal"),
+      patch.notificationUrl,
+      async () => (await getProject(deps.db, id)).notificationUrl,
+      `project ${id}`,
+    );
     const registryId = patch.registryId;
     if (registryId !== undefined) {
       await requireRegistryChange(c.get("principal"), deps, id, registryId);

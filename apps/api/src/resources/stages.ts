@@ -12,6 +12,7 @@ import { requireAuth } from "../auth/middleware.js";
 import type { AuthEnv, Principal } from "../auth/principal.js";
 import { inProject, listProjectId, requireInProject } from "../auth/project-limit.js";
 import { toJson, withoutUndefined } from "./json.js";
+import { requireAdminForNotificationUrl } from "./notification-url.js";
 import { AUTH_ERRORS, jsonBody, jsonResponse, NOT_FOUND, WRITE_ERRORS } from "./openapi.js";
 import { requireReference } from "./references.js";
 import {
@@ -86,6 +87,12 @@ export function registerStageRoutes(app: OpenAPIHono<AuthEnv>, deps: ResourceDep
       return getProject(deps.db, input.projectId);
     });
     await requirePromoteSource(deps, principal, input.promoteFromStageId);
+    await requireAdminForNotificationUrl(
+      principal,
+      input.notificationUrl,
+      async () => null,
+      `stage ${input.name}`,
+    );
     await checkStageFields(deps.db, input);
     const stage = await createStage(deps.db, deps.secrets, input);
     await audit(
@@ -113,8 +120,15 @@ export function registerStageRoutes(app: OpenAPIHono<AuthEnv>, deps: ResourceDep
   app.openapi(update, async (c) => {
     const patch = withoutUndefined(c.req.valid("json"));
     await requirePromoteSource(deps, c.get("principal"), patch.promoteFromStageId);
+    const id = c.req.valid("param").id;
+    await requireAdminForNotificationUrl(
+      c.get("principal"),
+      patch.notificationUrl,
+      async () => (await getStage(deps.db, id)).notificationUrl,
+      `stage ${id}`,
+    );
     await checkStageFields(deps.db, patch);
-    const stage = await updateStage(deps.db, deps.secrets, c.req.valid("param").id, patch);
+    const stage = await updateStage(deps.db, deps.secrets, id, patch);
     await audit(
       deps.db,
       c.get("principal"),
