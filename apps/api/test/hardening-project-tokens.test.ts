@@ -28,7 +28,7 @@ const OWNED_ID_ROUTES: Array<{ prefix: string; idOf: (rows: OwnedRows) => string
   { prefix: "/instances/{id}", idOf: (rows) => rows.instance.id },
 ];
 
-/** Replaces the id in an error message, so answers for two ids can be compared. */
+/** Replaces the id in an error message, so the responses for two ids can be compared. */
 function withoutId(message: string, id: string): string {
   return message.replaceAll(id, "<id>");
 }

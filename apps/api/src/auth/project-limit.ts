@@ -1,6 +1,7 @@
 /**
- * The project limit of API tokens. A token made for one project (a CI pipeline's, say) sees
- * that project's rows as if no other project existed, and is refused on every global route.
+ * The project limit of API tokens. A token made for one project (a CI pipeline's, say) reads
+ * and changes that project's rows as if no other project existed, and gets 403 on every
+ * global route.
  * Project-owned routes call `requireInProject` or the `inProject` middleware for every id a
  * request names, so the check lives here and not in each route.
  */
@@ -20,9 +21,9 @@ export interface ProjectLimit {
 export type ProjectOwnedKind = "project" | "stage" | "deploy" | "instance";
 
 /**
- * How far a route reaches: `global` routes (registries, settings, users, tokens, audit,
- * webhook settings, quick deploy) refuse limited tokens; `project` routes let them in and
- * check each id; `account` routes only concern the caller itself (`/auth/me`).
+ * How far a route reaches. `global` routes (registries, settings, users, tokens, audit,
+ * webhook settings, quick deploy) reject limited tokens. `project` routes let them in and
+ * check each id, and `account` routes only concern the caller itself (`/auth/me`).
  */
 export type RouteReach = "global" | "project" | "account";
 
@@ -89,7 +90,7 @@ export function inProject(
 
 /**
  * Returns the project id a list is narrowed to: the limit when there is one, else the
- * requested filter. `null` means the request asks for another project, so the list is empty.
+ * requested filter. `null` means the request names another project, so the list is empty.
  */
 export function listProjectId(
   principal: Principal,

@@ -42,7 +42,7 @@ const CONFLICT = {
 
 /**
  * Adds `/deploys`: anyone signed in reads, operators deploy, approve, cancel and roll back.
- * A token limited to a project sees and acts on the deploys of that project's stages only.
+ * A token limited to a project reads and acts on the deploys of that project's stages only.
  */
 export function registerDeployRoutes(app: OpenAPIHono<AuthEnv>, deps: OperationsDeps): void {
   const read = requireAuth(deps, "viewer", "project");

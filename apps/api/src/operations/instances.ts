@@ -33,7 +33,7 @@ const ACTIONS = {
 
 /**
  * Adds `/instances`: anyone signed in lists, operators stop, start, restart and remove. A token
- * limited to a project sees and acts on the instances of that project's stages only.
+ * limited to a project reads and acts on the instances of that project's stages only.
  */
 export function registerInstanceRoutes(app: OpenAPIHono<AuthEnv>, deps: OperationsDeps): void {
   const read = requireAuth(deps, "viewer", "project");

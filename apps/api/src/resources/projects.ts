@@ -23,7 +23,7 @@ const ProjectResponse = z.object({ project: ProjectSchema });
 
 /**
  * Adds `/projects` CRUD: anyone signed in reads, operators write. A token limited to a project
- * sees and changes that project only, and cannot create projects.
+ * reads and changes that project only, and cannot create projects.
  */
 export function registerProjectRoutes(app: OpenAPIHono<AuthEnv>, deps: ResourceDeps): void {
   const read = requireAuth(deps, "viewer", "project");

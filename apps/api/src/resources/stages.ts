@@ -31,7 +31,7 @@ const StageResponse = z.object({ stage: StageSchema });
 
 /**
  * Adds `/stages` CRUD: anyone signed in reads, operators write. Secret variables are write-only.
- * A token limited to a project sees and changes the stages of that project only.
+ * A token limited to a project reads and changes the stages of that project only.
  */
 export function registerStageRoutes(app: OpenAPIHono<AuthEnv>, deps: ResourceDeps): void {
   const read = requireAuth(deps, "viewer", "project");
