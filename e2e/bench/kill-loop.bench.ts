@@ -12,6 +12,7 @@ import { percentile } from "../src/latency.js";
 import { STALE_AFTER_SECONDS, startFlowRig } from "../src/rig.js";
 
 const KILLS = 24;
+const STEP_ORDER = ["resolve", "pull", "create", "start", "health", "proxy", "retire"];
 const SEED = 2026;
 const RESULTS = fileURLToPath(new URL("../../bench/results/", import.meta.url));
 
@@ -47,8 +48,14 @@ function summarize(all: KillRound[], before: number[], after: number[]) {
     seed: SEED,
     kills: all.length,
     staleAfterMs: STALE_AFTER_SECONDS * 1000,
-    killPoints: countBy(all.map((r) => r.killPoint)),
-    aimedSteps: countBy(all.map((r) => r.plan.target)),
+    killPoints: countBy(
+      all.map((r) => r.killPoint),
+      STEP_ORDER,
+    ),
+    aimedSteps: countBy(
+      all.map((r) => r.plan.target),
+      STEP_ORDER,
+    ),
     finalStates: countBy(all.map((r) => r.finalStatus)),
     orphanContainers: all.reduce((sum, r) => sum + r.orphanContainers.length, 0),
     restartMs: figure(all.map((r) => r.restartMs)),
@@ -93,12 +100,14 @@ recovery line of its log. After each restart every deploy must be final, no (sta
 digest) may have two deploys, the engine's labelled containers must be exactly the API's live
 instances, and the stage's proxy host must forward to a running instance.
 
-Berth fails a deploy whose heartbeat is older than ${result.staleAfterMs} ms (the rig's
-\`BERTH_DEPLOY_STALE_AFTER_SECONDS\`), so most of the settle time is that wait.
+Recovery ends a deploy once its heartbeat is older than ${result.staleAfterMs} ms (the rig's
+\`BERTH_DEPLOY_STALE_AFTER_SECONDS\`), so a failed deploy settles about that long after the
+kill. A deploy killed in proxy or retire is finished on recovery instead, and retiring its
+predecessor waits out Berth's default 10 s stop timeout, since the test images ignore SIGTERM.
 
 | figure | p50 | p99 |
 |---|---|---|
-| SIGKILL → new process answers /api/v1/health | ${result.restartMs.p50} ms | ${result.restartMs.p99} ms |
+| SIGKILL → new process responds 200 on /api/v1/health | ${result.restartMs.p50} ms | ${result.restartMs.p99} ms |
 | new process ready → every deploy final | ${result.settleMs.p50} ms | ${result.settleMs.p99} ms |
 
 Ratio settle time p50 / stale limit: ${(result.settleMs.p50 / result.staleAfterMs).toFixed(2)}.
@@ -123,8 +132,10 @@ ${problems}
 `;
 }
 
-function countBy(values: readonly string[]): Record<string, number> {
+/** Counts each value, keys in `order` first and any other value after them. */
+function countBy(values: readonly string[], order: readonly string[] = []): Record<string, number> {
   const counts: Record<string, number> = {};
+  for (const key of order) if (values.includes(key)) counts[key] = 0;
   for (const value of values) counts[value] = (counts[value] ?? 0) + 1;
   return counts;
 }
