@@ -3,6 +3,13 @@
  * the domain search Berth uses to update the host it owns instead of adding a duplicate.
  */
 import { messageOf, ProxyError } from "../errors.js";
+import {
+  describe,
+  InvalidResponseError,
+  parseHostList,
+  parseOtherHost,
+  parseProxyHost,
+} from "./responses.js";
 
 export interface ProxyManagerClientOptions {
   /** Base URL of NPM without `/api`, e.g. `http://npm.internal:81`. */
@@ -45,15 +52,6 @@ export interface ProxyManagerClient {
   findHostByDomain(domain: string): Promise<DomainHost | null>;
 }
 
-interface RawProxyHost {
-  id: number;
-  domain_names: string[];
-  forward_scheme: "http" | "https";
-  forward_host: string;
-  forward_port: number;
-  enabled?: boolean | number;
-}
-
 interface Session {
   token: string;
   expiresAt: number;
@@ -72,33 +70,50 @@ export function createProxyManagerClient(options: ProxyManagerClientOptions): Pr
   }
   const session = new SessionKeeper(base, options);
 
-  const request = async <T>(method: string, path: string, body?: unknown): Promise<T> =>
-    (await session.send(method, path, body)) as T;
+  /** Sends one request and reads its body with `parse`. A malformed body becomes a `ProxyError`. */
+  const request = async <T>(
+    method: string,
+    path: string,
+    parse: (body: unknown) => T,
+    body?: unknown,
+  ): Promise<T> => {
+    const reply = await session.send(method, path, body);
+    try {
+      return parse(reply);
+    } catch (error) {
+      if (error instanceof InvalidResponseError) {
+        throw invalidResponse(base, method, path, error.message, error);
+      }
+      throw error;
+    }
+  };
+  const listProxyHosts = () =>
+    request("GET", "nginx/proxy-hosts", (body) => parseHostList(body, parseProxyHost));
+  const listOtherHosts = (kind: "redirection" | "dead") =>
+    request("GET", `nginx/${kind}-hosts`, (body) => parseHostList(body, parseOtherHost));
 
   return {
-    listProxyHosts: async () =>
-      (await request<RawProxyHost[]>("GET", "nginx/proxy-hosts")).map(fromRaw),
-    createProxyHost: async (input) =>
-      fromRaw(await request<RawProxyHost>("POST", "nginx/proxy-hosts", toRaw(input))),
-    updateProxyHost: async (id, input) =>
-      fromRaw(await request<RawProxyHost>("PUT", `nginx/proxy-hosts/${id}`, toRaw(input))),
+    listProxyHosts,
+    createProxyHost: (input) => request("POST", "nginx/proxy-hosts", parseProxyHost, toRaw(input)),
+    updateProxyHost: (id, input) =>
+      request("PUT", `nginx/proxy-hosts/${id}`, parseProxyHost, toRaw(input)),
     deleteProxyHost: async (id) => {
-      await request("DELETE", `nginx/proxy-hosts/${id}`);
+      // NPM returns `true`, and nothing of the body is needed.
+      await request("DELETE", `nginx/proxy-hosts/${id}`, () => undefined);
     },
     findHostByDomain: async (domain) => {
       const expected = domain.toLowerCase();
-      const serves = (host: { domain_names: string[] }) =>
-        host.domain_names.some((name) => name.toLowerCase() === expected);
+      const serves = (host: { domainNames: string[] }) =>
+        host.domainNames.some((name) => name.toLowerCase() === expected);
 
-      const proxy = (await request<RawProxyHost[]>("GET", "nginx/proxy-hosts")).find(serves);
+      const proxy = (await listProxyHosts()).find(serves);
       if (proxy) {
-        return { kind: "proxy", host: fromRaw(proxy) };
+        return { kind: "proxy", host: proxy };
       }
       for (const kind of ["redirection", "dead"] as const) {
-        const hosts = await request<RawProxyHost[]>("GET", `nginx/${kind}-hosts`);
-        const found = hosts.find(serves);
+        const found = (await listOtherHosts(kind)).find(serves);
         if (found) {
-          return { kind, id: found.id, domainNames: found.domain_names };
+          return { kind, id: found.id, domainNames: found.domainNames };
         }
       }
       return null;
@@ -130,13 +145,13 @@ class SessionKeeper {
     const token = await this.currentToken();
     const first = await this.raw(method, path, body, token);
     if (!isExpiredToken(first)) {
-      return unwrap(first, method, path);
+      return unwrap(first, this.base, method, path);
     }
 
     // The server's clock decides: log in again once, and retry the request once.
     this.session = undefined;
     const second = await this.raw(method, path, body, await this.currentToken());
-    return unwrap(second, method, path);
+    return unwrap(second, this.base, method, path);
   }
 
   private async currentToken(): Promise<string> {
@@ -159,16 +174,16 @@ class SessionKeeper {
     if (reply.status !== 200) {
       // A failed login is never retried: repeating bad credentials only risks a lockout.
       throw new ProxyError(
-        `Nginx Proxy Manager rejected the login of ${this.options.email}: ${reply.message}: check the email and password in settings`,
+        `Nginx Proxy Manager rejected the login of ${this.options.email} with HTTP ${reply.status}: ${reply.message || "no message"}: check the email and password in settings`,
         { statusCode: reply.status, kind: "auth" },
       );
     }
-    return toSession(reply.body);
+    return toSession(reply.body, this.base);
   }
 
   private async refresh(token: string): Promise<Session> {
     const reply = await this.raw("GET", "tokens", undefined, token);
-    return reply.status === 200 ? toSession(reply.body) : this.login();
+    return reply.status === 200 ? toSession(reply.body, this.base) : this.login();
   }
 
   private async raw(
@@ -207,15 +222,26 @@ class SessionKeeper {
         { statusCode: response.status, kind: "other" },
       );
     }
-    const text = await response.text();
+    let text: string;
+    try {
+      text = await response.text();
+    } catch (error) {
+      throw new ProxyError(
+        `Nginx Proxy Manager at ${this.base.origin} broke off its response to ${method} ${url.pathname}: ${rootMessage(error)}: check that it is running, then retry`,
+        { statusCode: response.status, kind: "other", cause: error },
+      );
+    }
     const parsed = parseJson(text);
-    return { status: response.status, body: parsed, message: errorMessage(parsed, text) };
+    return { status: response.status, body: parsed, text, message: errorMessage(parsed, text) };
   }
 }
 
 interface RawReply {
   status: number;
+  /** The parsed JSON body, or `undefined` when the body is not JSON. */
   body: unknown;
+  text: string;
+  /** NPM's `error.message`, else a one-line excerpt of the body, or empty for an empty body. */
   message: string;
 }
 
@@ -224,14 +250,43 @@ function isExpiredToken(reply: RawReply): boolean {
   return reply.status === 401 || (reply.status === 400 && /token has expired/i.test(reply.message));
 }
 
-function unwrap(reply: RawReply, method: string, path: string): unknown {
+function unwrap(reply: RawReply, base: URL, method: string, path: string): unknown {
   if (reply.status >= 200 && reply.status < 300) {
+    if (reply.body === undefined && reply.text.trim() !== "") {
+      throw invalidResponse(base, method, path, `the body is not JSON (${reply.message})`);
+    }
     return reply.body;
   }
-  throw new ProxyError(`Nginx Proxy Manager ${method} /api/${path}: ${reply.message}`, {
-    statusCode: reply.status,
-    kind: errorKind(reply),
-  });
+  const kind = errorKind(reply);
+  const message = reply.message === "" ? "no message" : reply.message;
+  throw new ProxyError(
+    `Nginx Proxy Manager ${method} /api/${path} returned HTTP ${reply.status}: ${message}: ${HINTS[kind]}`,
+    { statusCode: reply.status, kind },
+  );
+}
+
+/** Hints that say what to do about each kind of failed request. */
+const HINTS: Record<ProxyError["kind"], string> = {
+  auth: "check the Nginx Proxy Manager email and password in settings",
+  conflict:
+    "remove the other host for this domain in Nginx Proxy Manager, or give the stage another domain",
+  invalid: "check the stage's domain and port",
+  not_found: "check that the proxy host still exists in Nginx Proxy Manager, then retry",
+  other: "check Nginx Proxy Manager's log, then retry",
+};
+
+/** Builds the `ProxyError` for a 2xx response whose body Berth cannot read. */
+function invalidResponse(
+  base: URL,
+  method: string,
+  path: string,
+  detail: string,
+  cause?: unknown,
+): ProxyError {
+  return new ProxyError(
+    `Nginx Proxy Manager ${method} /api/${path} returned an invalid response: ${detail}: check that the URL in settings, ${base.origin}, is Nginx Proxy Manager's admin address (port 81 by default)`,
+    { kind: "other", cause },
+  );
 }
 
 function errorKind(reply: RawReply): ProxyError["kind"] {
@@ -242,19 +297,30 @@ function errorKind(reply: RawReply): ProxyError["kind"] {
   return "other";
 }
 
-function toSession(body: unknown): Session {
-  const fields = body as { token?: unknown; expires?: unknown; requires_2fa?: unknown };
+/** Reads the token and its expiry from the reply to `POST` or `GET /api/tokens`. */
+function toSession(body: unknown, base: URL): Session {
+  const fields = (typeof body === "object" && body !== null ? body : {}) as {
+    token?: unknown;
+    expires?: unknown;
+    requires_2fa?: unknown;
+  };
   if (fields.requires_2fa === true) {
     throw new ProxyError(
       "Nginx Proxy Manager asks for a second factor: give Berth a user without 2FA",
       { kind: "auth" },
     );
   }
+  if (typeof fields.token !== "string" || fields.token === "") {
+    throw invalidResponse(base, "POST", "tokens", `the token is ${describe(fields.token)}`);
+  }
   const expiresAt = typeof fields.expires === "string" ? Date.parse(fields.expires) : Number.NaN;
-  if (typeof fields.token !== "string" || Number.isNaN(expiresAt)) {
-    throw new ProxyError("Nginx Proxy Manager returned a token without an expiry", {
-      kind: "other",
-    });
+  if (Number.isNaN(expiresAt)) {
+    throw invalidResponse(
+      base,
+      "POST",
+      "tokens",
+      `the token's expires is ${describe(fields.expires)}, not a date`,
+    );
   }
   return { token: fields.token, expiresAt };
 }
@@ -276,20 +342,14 @@ function parseJson(text: string): unknown {
   }
 }
 
-function errorMessage(parsed: unknown, text: string): string {
-  const message = (parsed as { error?: { message?: unknown } } | undefined)?.error?.message;
-  return typeof message === "string" ? message : text.slice(0, 200);
-}
+/** Maximum length of a body excerpt kept in a message, because a proxy may send a whole page. */
+const MAX_EXCERPT = 200;
 
-function fromRaw(raw: RawProxyHost): ProxyHost {
-  return {
-    id: raw.id,
-    domainNames: raw.domain_names,
-    forwardScheme: raw.forward_scheme,
-    forwardHost: raw.forward_host,
-    forwardPort: raw.forward_port,
-    enabled: raw.enabled === undefined ? true : Boolean(raw.enabled),
-  };
+function errorMessage(parsed: unknown, text: string): string {
+  const error = (parsed as { error?: { message?: unknown } } | null | undefined)?.error;
+  const message = typeof error?.message === "string" ? error.message : text;
+  const line = message.replace(/\s+/g, " ").trim();
+  return line.length > MAX_EXCERPT ? `${line.slice(0, MAX_EXCERPT)}…` : line;
 }
 
 function toRaw(input: Partial<ProxyHostInput>): Record<string, unknown> {
