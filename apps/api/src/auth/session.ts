@@ -46,7 +46,7 @@ export function clearSessionCookie(c: Context): void {
 
 /**
  * Stores a new session for the user and returns its cookie value. Expired sessions of every
- * user are deleted in the same step, so the table holds the live sessions plus those that
+ * user are deleted in the same step, so the table contains the live sessions plus those that
  * expired since the last login.
  */
 export async function startSession(

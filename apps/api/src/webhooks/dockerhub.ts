@@ -1,9 +1,9 @@
 /**
  * Docker Hub push webhooks: `{ push_data: { tag, pushed_at, images }, repository: { repo_name,
  * namespace, name } }`, unsigned. One multi-arch push sends several identical deliveries, and
- * `images` is often empty, so only the repository and tag are read. The payload's
- * `callback_url` is ignored on purpose: the payload is unsigned, and Docker Hub takes the
- * response status as the delivery result, so Berth never requests a URL a payload names.
+ * `images` is often empty, so only the repository and tag are read. Berth never calls the
+ * payload's `callback_url`, because Docker Hub takes the response status as the delivery
+ * result and the payload is unsigned.
  */
 import { z } from "zod";
 import { ignored, type ParsedDelivery } from "./delivery.js";

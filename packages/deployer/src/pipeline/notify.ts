@@ -51,8 +51,8 @@ export const MAX_NOTIFICATION_REDIRECTS = 3;
 
 const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
 
-/** A redirect that ends the delivery: to another origin, or one too many. */
-class RedirectRefused extends Error {
+/** A redirect that ends the delivery, because it leaves the origin or exceeds the maximum. */
+class RejectedRedirect extends Error {
   constructor(
     message: string,
     readonly from: string,
@@ -66,7 +66,7 @@ class RedirectRefused extends Error {
  * Sends the POST and follows redirects within the URL's origin, each time with the same body
  * and headers, because only a POST carries the event (fetch would turn a 301, 302 or 303 into
  * a body-less GET). A redirect to another origin, where a different scheme or port counts as
- * another origin, ends the delivery with `RedirectRefused`.
+ * another origin, ends the delivery with `RejectedRedirect`.
  */
 async function postWithinOrigin(
   post: typeof fetch,
@@ -90,10 +90,10 @@ async function postWithinOrigin(
 
     const target = new URL(location, current).toString();
     if (new URL(target).origin !== new URL(current).origin) {
-      throw new RedirectRefused("redirect to another origin", current, target);
+      throw new RejectedRedirect("redirect to another origin", current, target);
     }
     if (redirects === MAX_NOTIFICATION_REDIRECTS) {
-      throw new RedirectRefused(
+      throw new RejectedRedirect(
         `more than ${MAX_NOTIFICATION_REDIRECTS} redirects`,
         current,
         target,
@@ -132,8 +132,8 @@ export function createNotifier(options: NotifierOptions): Notifier {
         }
         log.warn({ attempt, status: response.status }, "notification rejected");
       } catch (error) {
-        if (error instanceof RedirectRefused) {
-          // The receiver answers the same way every time, so a retry would not help.
+        if (error instanceof RejectedRedirect) {
+          // The redirect comes from the receiver's setup, so a retry would get the same one.
           log.error(
             { attempt, from: error.from, to: error.to, reason: error.message },
             "notification redirect not followed: set the notification URL to the final address",
