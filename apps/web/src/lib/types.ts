@@ -208,6 +208,8 @@ export interface ApiToken {
   name: string;
   prefix: string;
   scope: TokenScope;
+  /** The one project the token may reach, or null for every project. */
+  projectId: string | null;
   createdAt: string;
   expiresAt: string | null;
   lastUsedAt: string | null;

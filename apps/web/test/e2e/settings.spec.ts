@@ -1,5 +1,5 @@
 import { expect, test } from "@playwright/test";
-import { uniqueSuffix } from "./support/fixtures.js";
+import { createProject, uniqueSuffix } from "./support/fixtures.js";
 import { openPage, signIn } from "./support/session.js";
 
 test("settings reject a bad interval, then save", async ({ page }) => {
@@ -47,4 +47,24 @@ test("new API token is shown once", async ({ page }) => {
   await page.reload();
   await expect(page.getByText(`Token ${name} created`)).toHaveCount(0);
   await expect(page.getByRole("cell", { name })).toBeVisible();
+});
+
+test("project token shows its project", async ({ page }) => {
+  const suffix = uniqueSuffix();
+  const name = `ci-${suffix}`;
+  await signIn(page);
+  const project = await createProject(page, `limited-${suffix}`);
+  await openPage(page, "/settings");
+
+  await page.getByLabel("Name", { exact: true }).last().fill(name);
+  await page.getByLabel("Project", { exact: true }).selectOption({ label: `limited-${suffix}` });
+  await page.getByRole("button", { name: "Create token" }).click();
+
+  const row = page.getByRole("row").filter({ hasText: name });
+  await expect(row.getByRole("cell", { name: `limited-${suffix}` })).toBeVisible();
+  const listed = await page.request.get("/api/v1/tokens");
+  const { tokens } = (await listed.json()) as {
+    tokens: Array<{ name: string; projectId: string | null }>;
+  };
+  expect(tokens.find((token) => token.name === name)?.projectId).toBe(project.id);
 });
