@@ -180,7 +180,7 @@ export function documentEventRoutes(registry: OpenAPIHono["openAPIRegistry"]): v
     path: "/events",
     tags: ["events"],
     description:
-      "Server-sent events `deploy`, `candidate`, `instance` and `poll_error`, from every Berth process on the database. Send `Last-Event-ID` to resume.",
+      "Server-sent events `deploy`, `candidate`, `instance` and `poll_error`, from every Berth process on the database. A token limited to a project gets the events of that project's stages only. Send `Last-Event-ID` to resume.",
     responses: { 200: stream("The event stream"), ...AUTH_ERRORS },
   });
   registry.registerPath({

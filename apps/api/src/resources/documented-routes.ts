@@ -122,7 +122,7 @@ export function documentPlainRoutes(registry: OpenAPIHono["openAPIRegistry"]): v
     method: "post",
     path: "/tokens",
     tags: ["tokens"],
-    description: `Scopes: ${TOKEN_SCOPES.join(", ")}. The token is in this response only.`,
+    description: `Scopes: ${TOKEN_SCOPES.join(", ")}. With \`projectId\`, the token reaches that project only. The token is in this response only.`,
     request: { body: jsonBody(createTokenSchema) },
     responses: { 201: anyJson("The token summary and `secret`"), ...WRITE_ERRORS },
   });
