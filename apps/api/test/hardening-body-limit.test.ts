@@ -66,7 +66,7 @@ interface BodyReads {
 
 /**
  * Wraps the app's fetch so each `/hooks/` request body is counted as the app reads it. The
- * wrapper reads only when the app asks for more (high-water mark 0), so the count is what
+ * wrapper reads only when the app requests more (high-water mark 0), so the count is what
  * the app pulled, not what the socket buffered.
  */
 function countingHookBodies(fetch: FetchHandler, reads: BodyReads): FetchHandler {

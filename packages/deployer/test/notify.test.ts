@@ -47,7 +47,7 @@ afterEach(async () => {
   }
 });
 
-/** Starts an HTTP server on 127.0.0.1 that records each request, then lets `reply` answer. */
+/** Starts an HTTP server on 127.0.0.1 that records each request, then lets `reply` respond. */
 async function startReceiver(
   reply: (request: Received, response: ServerResponse, origin: string) => void,
 ): Promise<Receiver> {
@@ -77,7 +77,7 @@ async function readBody(request: IncomingMessage): Promise<string> {
   return Buffer.concat(chunks).toString("utf8");
 }
 
-/** A notifier with fast retries and a logger whose lines land in `lines`. */
+/** Creates a notifier with fast retries whose log lines are collected in `lines`. */
 function notifier() {
   const lines: Array<Record<string, unknown>> = [];
   const sink = new Writable({
@@ -134,9 +134,9 @@ describe("notification redirects", () => {
 
     expect(receiver.received).toHaveLength(1);
     expect(other.received).toHaveLength(0);
-    const refused = lines.filter((line) => line.level === 50);
-    expect(refused).toHaveLength(1);
-    expect(refused[0]).toMatchObject({
+    const errors = lines.filter((line) => line.level === 50);
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatchObject({
       from: receiver.url,
       to: location,
       reason: "redirect to another origin",
@@ -153,8 +153,8 @@ describe("notification redirects", () => {
     await notify.drain(5000);
 
     expect(receiver.received).toHaveLength(MAX_NOTIFICATION_REDIRECTS + 1);
-    const refused = lines.filter((line) => line.level === 50);
-    expect(refused).toHaveLength(1);
-    expect(refused[0]?.reason).toBe(`more than ${MAX_NOTIFICATION_REDIRECTS} redirects`);
+    const errors = lines.filter((line) => line.level === 50);
+    expect(errors).toHaveLength(1);
+    expect(errors[0]?.reason).toBe(`more than ${MAX_NOTIFICATION_REDIRECTS} redirects`);
   });
 });
