@@ -1,7 +1,6 @@
 import { readFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
-import { is } from "drizzle-orm";
-import { PgTable } from "drizzle-orm/pg-core";
+import { snapshotTables } from "@berth/testing";
 import fc from "fast-check";
 import { afterAll, describe, expect, test } from "vitest";
 import { parse, stringify } from "yaml";
@@ -38,13 +37,7 @@ afterAll(async () => {
 });
 
 /** Reads every row of every table, to compare the database before and after an import. */
-async function snapshot(db: Database): Promise<Record<string, unknown[]>> {
-  const tables: Record<string, unknown[]> = {};
-  for (const [name, table] of Object.entries(schema)) {
-    if (is(table, PgTable)) tables[name] = await db.select().from(table);
-  }
-  return tables;
-}
+const snapshot = (db: Database) => snapshotTables(db, schema);
 
 /** Lists every path into `value`, the root included as `[]`. */
 function paths(value: Json, prefix: Array<string | number> = []): Array<Array<string | number>> {
@@ -147,5 +140,9 @@ describe.each(testEngines())("config import fuzz on $engine", ({ engine }) => {
     );
 
     expect(failures).toBeGreaterThan(RUNS.numRuns / 2);
+    // The checks behind the app's /health: the database responds and no migration is pending.
+    const status = await handle.status();
+    expect(status.reachable).toBe(true);
+    expect(status.migration?.pending).toBe(0);
   }, 60_000);
 });

@@ -26,3 +26,4 @@ export {
   type TestPostgresCluster,
 } from "./postgres-cluster.js";
 export { type StartRegistryOptions, startRegistry, type TestRegistry } from "./registry-server.js";
+export { type RowReader, snapshotTables, type TableSnapshot } from "./snapshot.js";
