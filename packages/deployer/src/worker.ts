@@ -18,6 +18,7 @@ import { messageOf } from "./errors.js";
 import type { DeployContext } from "./pipeline/context.js";
 import { createNotifier, type Notifier } from "./pipeline/notify.js";
 import { type PipelineDeps, runDeploy } from "./pipeline/run-deploy.js";
+import { failureRun } from "./pipeline/store-retry.js";
 import { createProxyManagerClient, type ProxyManagerClient } from "./proxy/client.js";
 import { recoverAtStart, removeOrphanContainers, sweepStaleDeploys } from "./recovery.js";
 
@@ -107,6 +108,9 @@ export function createDeployWorker(options: DeployWorkerOptions): DeployWorker {
   let sweepTimer: NodeJS.Timeout | undefined;
   let ticking = false;
   let sweeping = false;
+  // A database outage fails these every second; one warning per outage is enough.
+  const claiming = failureRun(logger, "claiming deploys");
+  const sweepingStale = failureRun(logger, "sweeping stale deploys");
   let orphanSweepFailing = false;
 
   async function claimOne(): Promise<Deploy | null> {
@@ -143,8 +147,9 @@ export function createDeployWorker(options: DeployWorkerOptions): DeployWorker {
         );
         void launch(deploy);
       }
+      claiming.succeeded();
     } catch (error) {
-      logger.error({ error: messageOf(error) }, "claiming deploys failed");
+      claiming.failed(error);
     } finally {
       ticking = false;
     }
@@ -174,8 +179,9 @@ export function createDeployWorker(options: DeployWorkerOptions): DeployWorker {
       const ownDeploys = new Set(running.keys());
       const failed = await sweepStaleDeploys(deps, { workerId, staleAfterMs, ownDeploys });
       if (failed > 0) logger.warn({ deploys: failed }, "stale deploys failed on recovery");
+      sweepingStale.succeeded();
     } catch (error) {
-      logger.error({ error: messageOf(error) }, "sweeping stale deploys failed");
+      sweepingStale.failed(error);
     }
     await sweepOrphans();
     sweeping = false;

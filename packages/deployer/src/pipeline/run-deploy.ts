@@ -26,6 +26,7 @@ import type { DeployEvent, Notifier } from "./notify.js";
 import { switchProxyHost } from "./proxy-step.js";
 import { resolveDigest } from "./resolve.js";
 import { retireInstances } from "./retire.js";
+import { retryWhileUnreachable, rootCauseMessage } from "./store-retry.js";
 
 /** Dependencies of the pipeline, injected by the worker. */
 export interface PipelineDeps {
@@ -72,7 +73,8 @@ export function deployLogFor(deps: PipelineDeps, deploy: Deploy): DeployLog {
 
 /**
  * Runs a claimed deploy to its end and returns its final status. A failed step ends the
- * deploy `failed` or `rolled_back`; only a store error while recording that is thrown.
+ * deploy `failed` or `rolled_back`. Only a store error while recording that is thrown, once
+ * the database stayed unreachable for the whole retry time.
  */
 export async function runDeploy(deps: PipelineDeps, deploy: Deploy): Promise<Deploy["status"]> {
   const log = deployLogFor(deps, deploy);
@@ -87,28 +89,72 @@ export async function runDeploy(deps: PipelineDeps, deploy: Deploy): Promise<Dep
   try {
     context = await loadDeployContext(deps.db, deploy);
     await runSteps(deps, context, created, log, enter);
-    await finishDeploy(deps.db, deploy.id, { status: "succeeded", now: deps.now() });
-    await log("info", null, "deploy succeeded");
-    notify(deps, context, "succeeded", { step: null, error: null });
-    return "succeeded";
   } catch (error) {
-    const failedStep = error instanceof DeployError ? error.step : step;
-    const message = messageOf(error);
-    await log("error", failedStep, message);
-    await cleanUp(deps, context, created, log);
-    // Once a container has started, the failure undid a switch attempt. The old instances
-    // keep serving, and the status "rolled_back" reports that to the user.
-    const status = created.containerId && failedStep !== "create" ? "rolled_back" : "failed";
-    await finishDeploy(deps.db, deploy.id, {
-      status,
-      step: failedStep,
-      error: message,
-      now: deps.now(),
-    });
-    if (context) {
-      notify(deps, context, status, { step: failedStep, error: message });
-    }
-    return status;
+    return failDeploy(deps, deploy, { context, created, log, step }, error);
+  }
+
+  // The new instance serves and the old ones are retired, so a store failure from here on
+  // must not undo the deploy by cleaning up.
+  await retryWhileUnreachable(
+    () => finishDeploy(deps.db, deploy.id, { status: "succeeded", now: deps.now() }),
+    { logger: deps.logger, what: `finish deploy ${deploy.id}` },
+  );
+  await logQuietly(deps, log, "info", null, "deploy succeeded");
+  notify(deps, context, "succeeded", { step: null, error: null });
+  return "succeeded";
+}
+
+/**
+ * Records the failure, removes what the deploy created and finishes it. The database may be
+ * what failed, so log lines are written where possible and the final writes are retried.
+ */
+async function failDeploy(
+  deps: PipelineDeps,
+  deploy: Deploy,
+  run: {
+    context: DeployContext | undefined;
+    created: CreatedResources;
+    log: DeployLog;
+    step: DeployStep;
+  },
+  error: unknown,
+): Promise<Deploy["status"]> {
+  const failedStep = error instanceof DeployError ? error.step : run.step;
+  const message = messageOf(error);
+  await logQuietly(deps, run.log, "error", failedStep, message);
+  await cleanUp(deps, run.context, run.created, run.log);
+  // Once a container has started, the failure undid a switch attempt. The old instances
+  // keep serving, and the status "rolled_back" reports that to the user.
+  const status = run.created.containerId && failedStep !== "create" ? "rolled_back" : "failed";
+  await retryWhileUnreachable(
+    () =>
+      finishDeploy(deps.db, deploy.id, {
+        status,
+        step: failedStep,
+        error: message,
+        now: deps.now(),
+      }),
+    { logger: deps.logger, what: `finish deploy ${deploy.id}` },
+  );
+  if (run.context) {
+    notify(deps, run.context, status, { step: failedStep, error: message });
+  }
+  return status;
+}
+
+/** Writes a deploy log line; when the database cannot take it, the process log still has it. */
+async function logQuietly(
+  deps: PipelineDeps,
+  log: DeployLog,
+  ...line: Parameters<DeployLog>
+): Promise<void> {
+  try {
+    await log(...line);
+  } catch (error) {
+    deps.logger.warn(
+      { error: rootCauseMessage(error), line: line[2] },
+      "deploy log line not stored in the database",
+    );
   }
 }
 
@@ -328,7 +374,7 @@ async function cleanUp(
     try {
       await run();
     } catch (error) {
-      await log("warn", null, `cleanup incomplete: ${what}: ${messageOf(error)}`);
+      await logQuietly(deps, log, "warn", null, `cleanup incomplete: ${what}: ${messageOf(error)}`);
     }
   };
 
@@ -337,7 +383,13 @@ async function cleanUp(
     if (hostId !== undefined && proxy) {
       await attempt(`proxy host ${hostId} left in place`, async () => {
         await proxy.deleteProxyHost(hostId);
-        await log("info", null, `removed proxy host ${hostId} this deploy created`);
+        await logQuietly(
+          deps,
+          log,
+          "info",
+          null,
+          `removed proxy host ${hostId} this deploy created`,
+        );
       });
     }
   }
@@ -345,14 +397,17 @@ async function cleanUp(
   if (containerId) {
     await attempt("container left for the periodic sweep to remove", async () => {
       await deps.docker.removeContainer(containerId);
-      await log("info", null, "removed the container this deploy created");
+      await logQuietly(deps, log, "info", null, "removed the container this deploy created");
     });
   }
   const instanceId = created.instanceId;
   if (instanceId) {
-    await attempt("instance not marked removed", async () => {
-      await updateInstance(deps.db, instanceId, { status: "removed", stoppedAt: deps.now() });
-    });
+    await attempt("instance not marked removed", () =>
+      retryWhileUnreachable(
+        () => updateInstance(deps.db, instanceId, { status: "removed", stoppedAt: deps.now() }),
+        { logger: deps.logger, what: `mark instance ${instanceId} removed` },
+      ).then(() => undefined),
+    );
   }
 }
 
