@@ -21,17 +21,20 @@ export async function snapshotTables(
   options: { except?: readonly string[] } = {},
 ): Promise<TableSnapshot> {
   const skipped = new Set(options.except ?? []);
-  const snapshot: TableSnapshot = {};
-  for (const [name, table] of Object.entries(schema)) {
-    if (!is(table, PgTable) || skipped.has(name)) {
-      continue;
-    }
-    const rows = await db.select().from(table);
-    snapshot[name] = [...rows].sort((left, right) => sortKey(left).localeCompare(sortKey(right)));
-  }
-  if (Object.keys(snapshot).length === 0) {
+  const tables = Object.entries(schema).filter(
+    (entry): entry is [string, PgTable] => is(entry[1], PgTable) && !skipped.has(entry[0]),
+  );
+  if (tables.length === 0) {
     throw new Error("snapshotTables found no drizzle tables: pass the schema module's exports");
   }
+
+  // All queries start at once, so a connection pool runs them in parallel and PGlite in turn.
+  const contents = await Promise.all(tables.map(([, table]) => db.select().from(table)));
+  const snapshot: TableSnapshot = {};
+  tables.forEach(([name], index) => {
+    const rows = [...(contents[index] ?? [])];
+    snapshot[name] = rows.sort((left, right) => sortKey(left).localeCompare(sortKey(right)));
+  });
   return snapshot;
 }
 
