@@ -112,7 +112,9 @@ export function parseCreatedId(body: unknown): string {
 /** Reads `GET /containers/json`. */
 export function parseContainerList(body: unknown): ContainerSummary[] {
   if (!Array.isArray(body)) {
-    throw new InvalidResponseError(`the container list is ${describe(body)}, not a JSON array`);
+    throw new InvalidResponseError(
+      `the container list is ${describeValue(body)}, not a JSON array`,
+    );
   }
   return body.map((entry, index) => {
     const row = requireObject(entry, `container list entry ${index}`);
@@ -129,7 +131,7 @@ export function parseContainerList(body: unknown): ContainerSummary[] {
 function requireObject(value: unknown, subject: string): Fields {
   const fields = objectOf(value);
   if (!fields) {
-    throw new InvalidResponseError(`the ${subject} is ${describe(value)}, not a JSON object`);
+    throw new InvalidResponseError(`the ${subject} is ${describeValue(value)}, not a JSON object`);
   }
   return fields;
 }
@@ -137,14 +139,14 @@ function requireObject(value: unknown, subject: string): Fields {
 function requireString(value: unknown, field: string): string {
   const text = stringOf(value);
   if (text === undefined || text === "") {
-    throw new InvalidResponseError(`the field ${field} is ${describe(value)}, not a string`);
+    throw new InvalidResponseError(`the field ${field} is ${describeValue(value)}, not a string`);
   }
   return text;
 }
 
 function requireBoolean(value: unknown, field: string): boolean {
   if (typeof value !== "boolean") {
-    throw new InvalidResponseError(`the field ${field} is ${describe(value)}, not a boolean`);
+    throw new InvalidResponseError(`the field ${field} is ${describeValue(value)}, not a boolean`);
   }
   return value;
 }
@@ -181,7 +183,7 @@ function stringRecordOf(value: unknown): Record<string, string> {
 }
 
 /** Names what arrived instead, without pasting a possibly huge value into the message. */
-function describe(value: unknown): string {
+function describeValue(value: unknown): string {
   if (value === undefined) return "missing";
   if (value === null) return "null";
   if (ArrayBuffer.isView(value)) return "text that is not JSON";

@@ -4,7 +4,7 @@
  */
 import { messageOf, ProxyError } from "../errors.js";
 import {
-  describe,
+  describeValue,
   InvalidResponseError,
   parseHostList,
   parseOtherHost,
@@ -311,7 +311,7 @@ function toSession(body: unknown, base: URL): Session {
     );
   }
   if (typeof fields.token !== "string" || fields.token === "") {
-    throw invalidResponse(base, "POST", "tokens", `the token is ${describe(fields.token)}`);
+    throw invalidResponse(base, "POST", "tokens", `the token is ${describeValue(fields.token)}`);
   }
   const expiresAt = typeof fields.expires === "string" ? Date.parse(fields.expires) : Number.NaN;
   if (Number.isNaN(expiresAt)) {
@@ -319,7 +319,7 @@ function toSession(body: unknown, base: URL): Session {
       base,
       "POST",
       "tokens",
-      `the token's expires is ${describe(fields.expires)}, not a date`,
+      `the token's expires is ${describeValue(fields.expires)}, not a date`,
     );
   }
   return { token: fields.token, expiresAt };

@@ -25,13 +25,13 @@ export function parseProxyHost(body: unknown): ProxyHost {
   const scheme = host.forward_scheme;
   if (scheme !== "http" && scheme !== "https") {
     throw new InvalidResponseError(
-      `the forward_scheme of host ${id} is ${describe(scheme)}, not http or https`,
+      `the forward_scheme of host ${id} is ${describeValue(scheme)}, not http or https`,
     );
   }
   const forwardHost = host.forward_host;
   if (typeof forwardHost !== "string") {
     throw new InvalidResponseError(
-      `the forward_host of host ${id} is ${describe(forwardHost)}, not a string`,
+      `the forward_host of host ${id} is ${describeValue(forwardHost)}, not a string`,
     );
   }
   return {
@@ -49,12 +49,12 @@ export function parseOtherHost(body: unknown): ParsedOtherHost {
   const host = requireObject(body, "host");
   const id = host.id;
   if (typeof id !== "number" || !Number.isInteger(id)) {
-    throw new InvalidResponseError(`a host's id is ${describe(id)}, not an integer`);
+    throw new InvalidResponseError(`a host's id is ${describeValue(id)}, not an integer`);
   }
   const names = host.domain_names;
   if (!Array.isArray(names) || !names.every((name) => typeof name === "string")) {
     throw new InvalidResponseError(
-      `the domain_names of host ${id} are ${describe(names)}, not a list of strings`,
+      `the domain_names of host ${id} are ${describeValue(names)}, not a list of strings`,
     );
   }
   return { id, domainNames: names };
@@ -63,7 +63,7 @@ export function parseOtherHost(body: unknown): ParsedOtherHost {
 /** Reads a list of hosts with `parse`, failing on the first malformed one. */
 export function parseHostList<T>(body: unknown, parse: (entry: unknown) => T): T[] {
   if (!Array.isArray(body)) {
-    throw new InvalidResponseError(`the host list is ${describe(body)}, not a JSON array`);
+    throw new InvalidResponseError(`the host list is ${describeValue(body)}, not a JSON array`);
   }
   return body.map(parse);
 }
@@ -72,7 +72,7 @@ function parsePort(value: unknown, id: number): number {
   const port = typeof value === "string" && /^\d{1,5}$/.test(value) ? Number(value) : value;
   if (typeof port !== "number" || !Number.isInteger(port) || port < 1 || port > 65_535) {
     throw new InvalidResponseError(
-      `the forward_port of host ${id} is ${describe(value)}, not a port number`,
+      `the forward_port of host ${id} is ${describeValue(value)}, not a port number`,
     );
   }
   return port;
@@ -80,13 +80,13 @@ function parsePort(value: unknown, id: number): number {
 
 function requireObject(value: unknown, subject: string): Fields {
   if (typeof value !== "object" || value === null || Array.isArray(value)) {
-    throw new InvalidResponseError(`the ${subject} is ${describe(value)}, not a JSON object`);
+    throw new InvalidResponseError(`the ${subject} is ${describeValue(value)}, not a JSON object`);
   }
   return value as Fields;
 }
 
 /** Names what arrived, quoting short scalars only, so a huge value never fills the message. */
-export function describe(value: unknown): string {
+export function describeValue(value: unknown): string {
   if (value === undefined) return "missing";
   if (value === null) return "null";
   if (Array.isArray(value)) return "an array";
