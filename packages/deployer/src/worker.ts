@@ -111,6 +111,7 @@ export function createDeployWorker(options: DeployWorkerOptions): DeployWorker {
   // A database outage fails these every second; one warning per outage is enough.
   const claiming = failureRun(logger, "claiming deploys");
   const sweepingStale = failureRun(logger, "sweeping stale deploys");
+  const heartbeat = failureRun(logger, "heartbeat");
   let orphanSweepFailing = false;
 
   async function claimOne(): Promise<Deploy | null> {
@@ -162,8 +163,9 @@ export function createDeployWorker(options: DeployWorkerOptions): DeployWorker {
   /** Refreshes the heartbeat of this process's running deploys, so recovery leaves them alone. */
   function startHeartbeat(): NodeJS.Timeout {
     return setInterval(() => {
-      touchDeploys(options.db, [...running.keys()], now()).catch((error: unknown) =>
-        logger.warn({ error: messageOf(error) }, "heartbeat failed"),
+      touchDeploys(options.db, [...running.keys()], now()).then(
+        () => heartbeat.succeeded(),
+        (error: unknown) => heartbeat.failed(error),
       );
     }, heartbeatIntervalMs);
   }
