@@ -21,6 +21,12 @@ function itemsApp() {
   app.get("/teapot", () => {
     throw new ApiError("rate_limited", "slow down", { headers: { "Retry-After": "7" } });
   });
+  app.get("/database-down", () => {
+    const refused = Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:5432"), {
+      code: "ECONNREFUSED",
+    });
+    throw new Error('Failed query: select "token_hash" from "api_tokens"', { cause: refused });
+  });
   app.get("/boom", () => {
     throw new Error("connection string postgres://secret@db leaked");
   });
@@ -138,6 +144,15 @@ describe("error shape", () => {
     expect(response.status).toBe(500);
     expect(error.code).toBe("internal");
     expect(error.message).not.toContain("secret");
+  });
+
+  test("unreachable database gives 503 without the query", async () => {
+    const response = await itemsApp().request("/database-down");
+    const error = await errorOf(response);
+
+    expect(response.status).toBe(503);
+    expect(error.code).toBe("unavailable");
+    expect(error.message).toBe("database unavailable: try again shortly");
   });
 
   test("security headers on every response", async () => {

@@ -2,7 +2,7 @@
  * The API's one error shape, `{ "error": { "code", "message", "details" } }`, and the one
  * place that chooses status codes for errors thrown anywhere below a route.
  */
-import { StoreError, type StoreErrorKind } from "@berth/store";
+import { StoreError, type StoreErrorKind, toStoreError } from "@berth/store";
 import type { Context, ErrorHandler, NotFoundHandler } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
@@ -115,6 +115,11 @@ export function toApiError(error: unknown): ApiError {
     const malformedJson = error.status === 400 && error.message.startsWith("Malformed JSON");
     const code = malformedJson ? "invalid_json" : (CODE_BY_HTTP_STATUS[error.status] ?? "internal");
     return new ApiError(code, error.message || code, { cause: error });
+  }
+  // Queries that skip the store's wrappers throw the driver's error as it is.
+  const storeError = toStoreError(error);
+  if (storeError.kind === "connection") {
+    return storeApiError(storeError);
   }
   return new ApiError("internal", "internal error: the server log has the details", {
     cause: error,
