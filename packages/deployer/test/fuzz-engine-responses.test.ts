@@ -542,3 +542,33 @@ describe("engine replies found by the fuzzer", () => {
     expect(unhandled).toEqual([]);
   });
 });
+
+describe("engine replies for a missing container", () => {
+  test.each([
+    [404, "No such container: 4f1c"],
+    [500, "container 4f1c does not exist in database: no such container"],
+  ])("HTTP %i %s reads as missing", async (status, message) => {
+    current = {
+      status,
+      contentType: "application/json",
+      body: encode(JSON.stringify({ cause: "no such container", message, response: status })),
+      cutAt: undefined,
+    };
+
+    expect(await docker.inspectContainer("4f1c")).toBeNull();
+    await expect(docker.removeContainer("4f1c")).resolves.toBeUndefined();
+  });
+
+  test("HTTP 500 of another kind is an error", async () => {
+    current = {
+      status: 500,
+      contentType: "application/json",
+      body: encode('{"message":"database is locked"}'),
+      cutAt: undefined,
+    };
+
+    await expect(docker.inspectContainer("4f1c")).rejects.toThrow(
+      /the engine returned HTTP 500: database is locked: check the engine's log/,
+    );
+  });
+});

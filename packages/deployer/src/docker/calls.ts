@@ -146,16 +146,31 @@ function engineMessageOf(json: unknown): string | undefined {
   return line.length > MAX_ENGINE_MESSAGE ? `${line.slice(0, MAX_ENGINE_MESSAGE)}…` : line;
 }
 
-/** Resolves to `null` when the call failed with 404. */
+/** Resolves to `null` when the engine reports the object missing. */
 export async function orNull<T>(promise: Promise<T>): Promise<T | null> {
   try {
     return await promise;
   } catch (error) {
-    if (error instanceof DockerError && error.statusCode === 404) {
+    if (isNotFound(error)) {
       return null;
     }
     throw error;
   }
+}
+
+/**
+ * True when the engine reports the object missing. Docker returns 404. Podman 4.3 also
+ * returns 500 "… does not exist in database: no such container" for a container that is
+ * being removed while it is inspected.
+ */
+export function isNotFound(error: unknown): boolean {
+  if (!(error instanceof DockerError)) {
+    return false;
+  }
+  return (
+    error.statusCode === 404 ||
+    (error.statusCode === 500 && /no such (container|image|network)/i.test(error.message))
+  );
 }
 
 /** Ignores a failure with `statusCode`, e.g. 304 for starting a running container. */

@@ -159,8 +159,7 @@ class DockerodeClient implements DockerClient {
   }
 
   async removeContainer(id: string): Promise<void> {
-    await ignoreStatus(
-      404,
+    await orNull(
       call(this.target, "remove", () =>
         this.docker.getContainer(id).remove({ force: true, v: true }),
       ),
