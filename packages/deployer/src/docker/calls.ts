@@ -18,8 +18,8 @@ const MAX_ENGINE_MESSAGE = 300;
 
 /**
  * Runs one engine call within `timeoutMs` (plus `extraMs`) and reads its body with `parse`.
- * The deadline also ends a call whose response broke off mid-body: docker-modem 5 never
- * settles the promise of such a call.
+ * The deadline also ends a call whose response broke off mid-body, because docker-modem
+ * 5.0.7 never settles the promise of such a call.
  */
 export async function call<T, R = T>(
   target: CallTarget,
@@ -54,7 +54,7 @@ function invalidResponse(
 ): DockerError {
   return new DockerError(
     operation,
-    `the engine returned an invalid response: ${error.message}: check that ${target.host} is a Docker Engine API (Docker 20.10 or later, or podman 4 or later)`,
+    `the engine returned an invalid response: ${error.message}: check that ${target.host} is the API of a Docker or podman engine`,
     { cause: error },
   );
 }
