@@ -102,8 +102,9 @@ instances, and the stage's proxy host must forward to a running instance.
 
 Recovery ends a deploy once its heartbeat is older than ${result.staleAfterMs} ms (the rig's
 \`BERTH_DEPLOY_STALE_AFTER_SECONDS\`), so a failed deploy settles about that long after the
-kill. A deploy killed in proxy or retire is finished on recovery instead, and retiring its
-predecessor waits out Berth's default 10 s stop timeout, since the test images ignore SIGTERM.
+kill. A deploy killed in proxy or retire is finished on recovery instead. After a kill in
+proxy, retiring its predecessor then waits out Berth's default 10 s stop timeout, since the
+test images ignore SIGTERM. After a kill in retire, the engine had already begun that stop.
 
 | figure | p50 | p99 |
 |---|---|---|
