@@ -104,7 +104,8 @@ Recovery ends a deploy once its heartbeat is older than ${result.staleAfterMs} m
 \`BERTH_DEPLOY_STALE_AFTER_SECONDS\`), so a failed deploy settles about that long after the
 kill. A deploy killed in proxy or retire is finished on recovery instead. After a kill in
 proxy, retiring its predecessor then waits out Berth's default 10 s stop timeout, since the
-test images ignore SIGTERM. After a kill in retire, the engine had already begun that stop.
+test images ignore SIGTERM. Rounds killed in retire settle sooner, likely because the engine
+had begun that stop before the kill.
 
 | figure | p50 | p99 |
 |---|---|---|
