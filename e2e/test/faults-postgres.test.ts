@@ -97,8 +97,8 @@ describe("Postgres restarted under Berth", () => {
     expect(deploy.status).toBe("succeeded");
     expect(deploy.trigger).toBe("poll");
 
-    // Two more cycles could record dev-2 again if the first one half-stored it.
-    await sleep(2 * POLL_INTERVAL_SECONDS * 1000);
+    // A later cycle would record dev-2 again if the interrupted one had half-stored it.
+    await waitForNextCycle();
     const deploysOfTag = (await listDeploys(api, setup.dev.id)).filter((d) => d.tag === "dev-2");
     expect(deploysOfTag).toHaveLength(1);
     expect((await runningInstances(api, setup.dev.id)).map((i) => i.tag)).toEqual(["dev-2"]);
@@ -127,6 +127,10 @@ describe("Postgres restarted under Berth", () => {
     const finished = await waitForFinish(api, running.id, 60_000);
 
     expect(["succeeded", "failed", "rolled_back"]).toContain(finished.status);
+    // The deploy finished by itself, not through the sweep for deploys of a dead process.
+    expect(finished.error ?? "").not.toMatch(/^interrupted/);
+    const serving = finished.status === "succeeded" ? "dev-3" : "dev-2";
+    expect((await runningInstances(api, setup.dev.id)).map((i) => i.tag)).toEqual([serving]);
     const deploysOfTag = (await listDeploys(api, setup.dev.id)).filter((d) => d.tag === "dev-3");
     expect(deploysOfTag).toHaveLength(1);
     const stuck = (await listDeploys(api, setup.dev.id)).filter((d) =>
@@ -193,6 +197,14 @@ function waitForHealth(status: 200 | 503): Promise<true> {
   });
 }
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
+/** Waits until Berth logs one more finished poll cycle than it has so far. */
+function waitForNextCycle(): Promise<true> {
+  const cycles = () =>
+    parseLog(rig.output()).filter((line) => line.msg === "poll cycle finished").length;
+  const before = cycles();
+  return waitFor(
+    "the next poll cycle to finish",
+    async () => (cycles() > before ? true : undefined),
+    { timeoutMs: (POLL_INTERVAL_SECONDS + 10) * 1000 },
+  );
 }
