@@ -63,7 +63,7 @@ export async function waitForLockWaiter(
   }
 }
 
-/** One answer of `GET /api/v1/health`; status 0 when the request itself failed. */
+/** One response of `GET /api/v1/health`, with status 0 when the request itself failed. */
 export interface HealthSample {
   status: number;
   reachable: boolean | undefined;

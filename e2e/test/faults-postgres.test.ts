@@ -121,7 +121,7 @@ describe("Postgres restarted under Berth", () => {
       return deploy.step === "health" ? deploy : undefined;
     });
 
-    // The container answers only after its start delay, when Postgres is down, so the
+    // The container serves /health only after its start delay, when Postgres is down, so the
     // deploy records the gate's verdict while the database refuses connections.
     await cluster.restart({ whileDown: () => waitForLog(WRITE_RETRIED) });
     const finished = await waitForFinish(api, running.id, 60_000);
@@ -188,9 +188,9 @@ function waitForLog(msg: string): Promise<true> {
   );
 }
 
-/** Waits until Berth's health route answers `status`. */
+/** Waits until Berth's health route returns `status`. */
 function waitForHealth(status: 200 | 503): Promise<true> {
-  return waitFor(`Berth's health route to answer ${status}`, async () => {
+  return waitFor(`Berth's health route to return ${status}`, async () => {
     const response = await fetch(`${rig.berth.url}/api/v1/health`);
     await response.body?.cancel();
     return response.status === status ? true : undefined;

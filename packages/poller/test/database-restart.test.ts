@@ -31,7 +31,7 @@ function heldRegistry() {
     setTags(next: string[]) {
       tags = next;
     },
-    /** Holds the next tag lists; resolves `whenListed` once a check asks for them. */
+    /** Holds the next tag lists and resolves `whenListed` once a check requests them. */
     holdNext(): { whenListed: Promise<void>; release(): void } {
       const whenListed = new Promise<void>((resolve) => {
         listed = resolve;

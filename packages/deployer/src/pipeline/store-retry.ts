@@ -4,7 +4,7 @@ import type { Logger } from "pino";
 
 export interface StoreRetryOptions {
   logger: Logger;
-  /** What the write records, for the log, e.g. `finish deploy 3f2a…`. */
+  /** Description of the write for the log, e.g. `finish deploy 3f2a…`. */
   what: string;
   /** How long to keep trying while the database is unreachable. Default 30 s. */
   maxWaitMs?: number;
