@@ -25,7 +25,11 @@ export interface PollerOptions {
   clock?: Clock;
   /** Returns a number in [0, 1), for jitter. */
   random?: () => number;
-  /** Name of this poller in `poll_state.locked_by`; unique per process by default. */
+  /**
+   * Name of this poller in `poll_state.locked_by`; unique per process by default. Two pollers
+   * must not share one, because after a check fails on the store a poller releases every
+   * lease held under its name that none of its own checks is using.
+   */
   owner?: string;
   /**
    * How long a claimed stage stays leased to this poller; default 600. NOTE: leases are not
