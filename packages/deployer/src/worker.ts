@@ -123,7 +123,7 @@ export function createDeployWorker(options: DeployWorkerOptions): DeployWorker {
     const run = runDeploy(deps, deploy)
       .catch((error: unknown) => {
         // Only recording the outcome failed (the store is unreachable). The deploy stays
-        // `running` until its heartbeat goes stale and a recovery sweep fails it.
+        // `running` until its heartbeat goes stale, and then a recovery sweep ends it.
         logger.error({ deploy: deploy.id, error: messageOf(error) }, "recording the deploy failed");
         return "running" as const;
       })

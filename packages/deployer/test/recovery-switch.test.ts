@@ -1,8 +1,10 @@
 /**
  * Recovery of deploys whose process died after the health gate: in `retire`, or in `proxy`
  * with a running container, the switch is finished. In `proxy` with a dead container the
- * deploy is failed and the old instance keeps the domain. A process death is played by an engine or proxy call that never returns, so
- * the deploy stays `running` in that step until its heartbeat goes stale.
+ * deploy is failed and the old instance keeps the domain. A process death is played by an
+ * engine or proxy call that never returns, so the deploy stays `running` in that step until
+ * its heartbeat goes stale. A deploy whose `succeeded` write failed is finished the same way,
+ * by the sweep of the process that ran it.
  */
 import {
   claimNextDeploy,
@@ -12,6 +14,7 @@ import {
   listDeployLogs,
   listLiveInstances,
 } from "@berth/store";
+import { sql } from "drizzle-orm";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { deployTag } from "../src/operations.js";
@@ -153,6 +156,69 @@ describe("recovery after the health gate", () => {
     expect(forwardTarget(old.domain)).toBe(`${old.upstreamHost}:${old.upstreamPort}`);
   });
 });
+
+describe("deploy whose success was not recorded", () => {
+  // A trigger rejects the write of `succeeded`, as a database that stays unreachable past the
+  // pipeline's retry time does: the write throws and the deploy stays `running` in `retire`.
+  const rejectSuccess = (stageId: string) => [
+    `create function reject_success() returns trigger language plpgsql as $$
+     begin
+       if new.status = 'succeeded' and new.stage_id = '${stageId}' then
+         raise exception 'test: database unreachable';
+       end if;
+       return new;
+     end $$`,
+    "create trigger reject_success before update on deploys for each row execute function reject_success()",
+  ];
+  const allowSuccess = [
+    "drop trigger if exists reject_success on deploys",
+    "drop function if exists reject_success()",
+  ];
+
+  test("sweep of the live process finishes it", async () => {
+    const stage = await addStage(rig, { name: "unrecorded" });
+    await deployTag(rig.handle.db, { stageId: stage.id, tag: "1.0", requestedBy: "test" });
+    await makeWorker(rig).runUntilIdle();
+    for (const statement of rejectSuccess(stage.id))
+      await rig.handle.db.execute(sql.raw(statement));
+    const { logger, messages } = recordingLogger();
+    const worker = makeWorker(rig, { heartbeatIntervalMs: 100, staleAfterMs: 1500, logger });
+
+    try {
+      const deploy = await deployTag(rig.handle.db, {
+        stageId: stage.id,
+        tag: "2.0",
+        requestedBy: "test",
+      });
+      await worker.start();
+      await waitFor(async () => messages.includes("recording the deploy failed"));
+      expect((await getDeploy(rig.handle.db, deploy.id)).step).toBe("retire");
+      for (const statement of allowSuccess) await rig.handle.db.execute(sql.raw(statement));
+      await waitFor(async () => (await getDeploy(rig.handle.db, deploy.id)).status !== "running");
+
+      expect((await getDeploy(rig.handle.db, deploy.id)).status).toBe("succeeded");
+      const [instance] = await listDeployInstances(rig.handle.db, deploy.id);
+      expect(instance?.status).toBe("running");
+      expect((await rig.docker.inspectContainer(instance!.containerId!))?.running).toBe(true);
+      expect(forwardTarget(instance!.domain)).toBe(
+        `${instance!.upstreamHost}:${instance!.upstreamPort}`,
+      );
+    } finally {
+      await worker.stop();
+      for (const statement of allowSuccess) await rig.handle.db.execute(sql.raw(statement));
+    }
+  });
+});
+
+/** A pino logger at debug level that keeps each line's message. */
+function recordingLogger() {
+  const messages: string[] = [];
+  const logger = pino(
+    { level: "debug" },
+    { write: (line: string) => messages.push((JSON.parse(line) as { msg: string }).msg) },
+  );
+  return { logger, messages };
+}
 
 async function waitFor(check: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;

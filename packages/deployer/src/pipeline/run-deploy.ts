@@ -94,9 +94,9 @@ export async function runDeploy(deps: PipelineDeps, deploy: Deploy): Promise<Dep
   }
 
   // The new instance serves and the old ones are retired, so a store failure from here on
-  // must not undo the deploy by cleaning up. NOTE: when the database stays unreachable past
-  // the retry time, the deploy stays `running` and the stale sweep later fails it and
-  // removes its container, although it serves.
+  // must not undo the deploy by cleaning up. When the database stays unreachable past the
+  // retry time, the deploy stays `running` in step `retire`, and the stale sweep finishes it
+  // once its heartbeat is stale (`finishInterruptedSwitch`).
   await retryWhileUnreachable(
     () => finishDeploy(deps.db, deploy.id, { status: "succeeded", now: deps.now() }),
     { logger: deps.logger, what: `finish deploy ${deploy.id}` },
