@@ -79,6 +79,16 @@ export {
   updateInstance,
 } from "./queries/instances.js";
 export {
+  countLoginFailure,
+  deleteLoginFailures,
+  deleteStaleLoginFailures,
+  type LoginFailureKey,
+  type LoginFailureWindow,
+  type RecentLoginFailures,
+  readLoginFailures,
+  removeLoginFailure,
+} from "./queries/login-failures.js";
+export {
   type ClaimedStage,
   type ClaimOptions,
   claimStages,

@@ -14,6 +14,7 @@ import {
   integer,
   jsonb,
   pgTable,
+  primaryKey,
   text,
   timestamp,
   uniqueIndex,
@@ -502,5 +503,30 @@ export const auditLog = pgTable(
   (table) => [
     index("audit_log_at_idx").on(table.at),
     check("audit_log_actor_type_check", sql`${table.actorType} in ('user', 'token', 'system')`),
+  ],
+);
+
+export const LOGIN_KEY_KINDS = ["user", "address"] as const;
+export type LoginKeyKind = (typeof LOGIN_KEY_KINDS)[number];
+
+/**
+ * Failed logins per user name and per client address, shared by every Berth process on the
+ * database. One row per key keeps the check and the count in one upsert (`countLoginFailure`).
+ */
+export const loginFailures = pgTable(
+  "login_failures",
+  {
+    kind: text("kind").$type<LoginKeyKind>().notNull(),
+    /** The lower-cased user name or the client address. */
+    key: text("key").notNull(),
+    /** Times of the failures still inside the window, oldest first; never more than the limit. */
+    failedAt: timestamp("failed_at", { withTimezone: true }).array().notNull(),
+    /** Time of the newest attempt counted; a row whose attempt left the window is deleted. */
+    lastAttemptAt: timestamp("last_attempt_at", { withTimezone: true }).notNull(),
+  },
+  (table) => [
+    primaryKey({ columns: [table.kind, table.key] }),
+    index("login_failures_last_attempt_at_idx").on(table.lastAttemptAt),
+    check("login_failures_kind_check", sql`${table.kind} in (${sqlList(LOGIN_KEY_KINDS)})`),
   ],
 );

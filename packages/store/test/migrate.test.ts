@@ -29,7 +29,7 @@ describe.each([
       .select({ count: sql<number>`count(*)::int` })
       .from(sql`information_schema.tables`)
       .where(sql`table_schema = 'public'`);
-    expect(rows[0]?.count).toBe(15);
+    expect(rows[0]?.count).toBe(16);
     await expect(handle.db.insert(settings).values({ id: 2 })).rejects.toThrow();
   });
 });
