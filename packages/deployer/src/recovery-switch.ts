@@ -6,16 +6,17 @@
  */
 import { type Deploy, finishDeploy, listDeployInstances, setDeployStep } from "@berth/store";
 import { messageOf } from "./errors.js";
-import { loadDeployContext } from "./pipeline/context.js";
+import { type DeployContext, loadDeployContext } from "./pipeline/context.js";
 import { switchProxyHost } from "./pipeline/proxy-step.js";
 import { retireInstances } from "./pipeline/retire.js";
-import { deployLogFor, type PipelineDeps } from "./pipeline/run-deploy.js";
+import { deployLogFor, notifyDeployOutcome, type PipelineDeps } from "./pipeline/run-deploy.js";
 
 /**
  * Finishes the switch of a deploy interrupted in `proxy` or `retire`: points the stage's
- * proxy host at its instance (again), retires the older instances and marks the deploy
- * succeeded. Returns false when the deploy died earlier, its instance is not healthy, its
- * container no longer runs or finishing failed. The caller then fails the deploy.
+ * proxy host at its instance (again), retires the older instances, marks the deploy
+ * succeeded and sends the `deploy.succeeded` notification. Returns false when the deploy
+ * died earlier, its instance is not healthy, its container no longer runs or finishing
+ * failed. The caller then fails the deploy.
  *
  * NOTE: no heartbeat runs meanwhile, so when retire waits longer than the stale limit for a
  * container to stop, another Berth process sharing the database may sweep this deploy too.
@@ -39,8 +40,9 @@ export async function finishInterruptedSwitch(
     step,
     `Berth stopped during step ${step} after the health gate passed; finishing the switch to ${instance.containerName} on recovery`,
   );
+  let context: DeployContext;
   try {
-    const context = await loadDeployContext(deps.db, deploy);
+    context = await loadDeployContext(deps.db, deploy);
     const upstream =
       instance.upstreamHost && instance.upstreamPort
         ? { host: instance.upstreamHost, port: instance.upstreamPort }
@@ -53,9 +55,9 @@ export async function finishInterruptedSwitch(
     await log("error", step, `finishing the switch failed: ${messageOf(error)}`);
     return false;
   }
-  // NOTE: unlike a deploy that ends in its own process, this one sends no notification.
   await finishDeploy(deps.db, deploy.id, { status: "succeeded", now: deps.now() });
   await log("info", null, "deploy succeeded");
+  notifyDeployOutcome(deps, context, "succeeded", { step: null, error: null });
   deps.logger.warn({ deploy: deploy.id, step }, "interrupted deploy finished on recovery");
   return true;
 }

@@ -6,6 +6,8 @@
  * its heartbeat goes stale. A deploy whose `succeeded` write failed is finished the same way,
  * by the sweep of the process that ran it.
  */
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import {
   claimNextDeploy,
   getDeploy,
@@ -18,7 +20,7 @@ import { sql } from "drizzle-orm";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { deployTag } from "../src/operations.js";
-import { createNotifier } from "../src/pipeline/notify.js";
+import { createNotifier, type DeployEvent } from "../src/pipeline/notify.js";
 import { type PipelineDeps, runDeploy } from "../src/pipeline/run-deploy.js";
 import {
   addStage,
@@ -51,8 +53,12 @@ function hangOn<T extends object>(target: T, method: keyof T): T {
 }
 
 /** Deploys `1.0`, then starts `2.0` in a pipeline that stops forever at the hanging call. */
-async function interruptSecondDeploy(stageName: string, hang: Partial<PipelineDeps>) {
-  const stage = await addStage(rig, { name: stageName });
+async function interruptSecondDeploy(
+  stageName: string,
+  hang: Partial<PipelineDeps>,
+  stageValues: { notificationUrl?: string } = {},
+) {
+  const stage = await addStage(rig, { name: stageName, ...stageValues });
   await deployTag(rig.handle.db, { stageId: stage.id, tag: "1.0", requestedBy: "test" });
   await makeWorker(rig).runUntilIdle();
   const [old] = await listLiveInstances(rig.handle.db, stage.id);
@@ -120,6 +126,31 @@ describe("recovery after the health gate", () => {
     );
   });
 
+  test("finished switch sends deploy.succeeded", async () => {
+    const receiver = await startReceiver();
+    try {
+      const hanging = hangOn(rig.docker, "stopContainer");
+      const { deployId } = await interruptSecondDeploy(
+        "notify-retire",
+        { docker: hanging },
+        { notificationUrl: receiver.url },
+      );
+      await waitForStep(deployId, "retire");
+
+      await recoverWithNewWorker(deployId);
+
+      const events = receiver.events.filter((event) => event.deploy.id === deployId);
+      expect(events).toHaveLength(1);
+      expect(events[0]).toMatchObject({
+        event: "deploy.succeeded",
+        deploy: { project: "shop", stage: "notify-retire", tag: "2.0", status: "succeeded" },
+      });
+      expect(events[0]?.deploy.digest).toMatch(/^sha256:/);
+    } finally {
+      await receiver.stop();
+    }
+  });
+
   test("death in proxy switches to the healthy instance", async () => {
     const hanging = hangOn(rig.proxy, "findHostByDomain");
     const { old, deployId } = await interruptSecondDeploy("switch-proxy", {
@@ -158,8 +189,8 @@ describe("recovery after the health gate", () => {
 });
 
 describe("deploy whose success was not recorded", () => {
-  // A trigger rejects the write of `succeeded`, as a database that stays unreachable past the
-  // pipeline's retry time does: the write throws and the deploy stays `running` in `retire`.
+  // A trigger rejects the write of `succeeded`, as a database unreachable past the pipeline's
+  // retry time would. The write throws, so the deploy stays `running` in step `retire`.
   const rejectSuccess = (stageId: string) => [
     `create function reject_success() returns trigger language plpgsql as $$
      begin
@@ -210,7 +241,28 @@ describe("deploy whose success was not recorded", () => {
   });
 });
 
-/** A pino logger at debug level that keeps each line's message. */
+/** Starts an HTTP server on 127.0.0.1 that keeps each notification it receives. */
+async function startReceiver() {
+  const events: DeployEvent[] = [];
+  const server = createServer(async (request, response) => {
+    const chunks: Buffer[] = [];
+    for await (const chunk of request) chunks.push(chunk as Buffer);
+    events.push(JSON.parse(Buffer.concat(chunks).toString("utf8")) as DeployEvent);
+    response.writeHead(204).end();
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}/hook`,
+    events,
+    async stop() {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    },
+  };
+}
+
+/** Creates a pino logger at debug level that keeps each line's message. */
 function recordingLogger() {
   const messages: string[] = [];
   const logger = pino(

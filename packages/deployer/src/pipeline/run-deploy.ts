@@ -102,7 +102,7 @@ export async function runDeploy(deps: PipelineDeps, deploy: Deploy): Promise<Dep
     { logger: deps.logger, what: `finish deploy ${deploy.id}` },
   );
   await logQuietly(deps, log, "info", null, "deploy succeeded");
-  notify(deps, context, "succeeded", { step: null, error: null });
+  notifyDeployOutcome(deps, context, "succeeded", { step: null, error: null });
   return "succeeded";
 }
 
@@ -139,7 +139,7 @@ async function failDeploy(
     { logger: deps.logger, what: `finish deploy ${deploy.id}` },
   );
   if (run.context) {
-    notify(deps, run.context, status, { step: failedStep, error: message });
+    notifyDeployOutcome(deps, run.context, status, { step: failedStep, error: message });
   }
   return status;
 }
@@ -413,7 +413,11 @@ async function cleanUp(
   }
 }
 
-function notify(
+/**
+ * Sends the `deploy.<status>` event to the stage's notification URL, else the project's,
+ * else the settings', in the background. Does nothing when none is set.
+ */
+export function notifyDeployOutcome(
   deps: PipelineDeps,
   context: DeployContext,
   status: "succeeded" | "failed" | "rolled_back",
