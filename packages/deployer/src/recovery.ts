@@ -23,13 +23,25 @@ import { LABELS } from "./pipeline/naming.js";
 import type { PipelineDeps } from "./pipeline/run-deploy.js";
 import { finishInterruptedSwitch } from "./recovery-switch.js";
 
-/** Runs both recovery passes; logs and goes on when one item fails. */
+/** Deploys a stale sweep ended, by outcome. */
+export interface SweepResult {
+  /** Deploys that died after the health gate and whose switch the sweep finished. */
+  finished: number;
+  /** Deploys the sweep failed, removing the containers they had made. */
+  failed: number;
+}
+
+/**
+ * Runs both recovery passes; logs and goes on when one item fails. Returns what the stale
+ * sweep ended.
+ */
 export async function recoverAtStart(
   deps: PipelineDeps,
   options: { workerId: string; staleAfterMs: number },
-): Promise<void> {
-  await sweepStaleDeploys(deps, options);
+): Promise<SweepResult> {
+  const swept = await sweepStaleDeploys(deps, options);
   await reconcileContainers(deps);
+  return swept;
 }
 
 /**
@@ -37,24 +49,27 @@ export async function recoverAtStart(
  * `staleAfterMs`, or (at start only) it was claimed under `workerId`. A deploy that died in
  * `proxy` or `retire` with a healthy instance is finished, every other one is failed. Run at
  * start and then periodically, since a restarted process has a new worker id and its
- * predecessor's heartbeat only goes stale after the restart. Returns how many deploys it ended.
+ * predecessor's heartbeat only goes stale after the restart. Returns how many deploys it
+ * finished and how many it failed.
  */
 export async function sweepStaleDeploys(
   deps: PipelineDeps,
   options: { workerId: string; staleAfterMs: number; ownDeploys?: ReadonlySet<string> },
-): Promise<number> {
+): Promise<SweepResult> {
   const staleBefore = new Date(deps.now().getTime() - options.staleAfterMs);
   const interrupted = await listInterruptedDeploys(deps.db, {
     workerId: options.workerId,
     staleBefore,
   });
-  let failed = 0;
+  const result: SweepResult = { finished: 0, failed: 0 };
   for (const deploy of interrupted) {
     // While this process runs, its own deploys are alive even when a heartbeat write
     // failed, and one it claimed a moment ago may not be in `ownDeploys` yet.
     if (options.ownDeploys && !isStale(deploy, staleBefore, options.ownDeploys)) continue;
     await recoverInterrupted(deps, deploy).then(
-      () => failed++,
+      (outcome) => {
+        result[outcome] += 1;
+      },
       (error: unknown) =>
         deps.logger.error(
           { deploy: deploy.id, error: messageOf(error) },
@@ -62,7 +77,7 @@ export async function sweepStaleDeploys(
         ),
     );
   }
-  return failed;
+  return result;
 }
 
 function isStale(deploy: Deploy, staleBefore: Date, ownDeploys: ReadonlySet<string>): boolean {
@@ -72,9 +87,10 @@ function isStale(deploy: Deploy, staleBefore: Date, ownDeploys: ReadonlySet<stri
 }
 
 /** Finishes a deploy that died after its health gate, else fails it. */
-async function recoverInterrupted(deps: PipelineDeps, deploy: Deploy): Promise<void> {
-  if (await finishInterruptedSwitch(deps, deploy)) return;
+async function recoverInterrupted(deps: PipelineDeps, deploy: Deploy): Promise<keyof SweepResult> {
+  if (await finishInterruptedSwitch(deps, deploy)) return "finished";
   await failInterrupted(deps, deploy);
+  return "failed";
 }
 
 async function failInterrupted(deps: PipelineDeps, deploy: Deploy): Promise<void> {

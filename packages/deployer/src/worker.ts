@@ -20,7 +20,12 @@ import { createNotifier, type Notifier } from "./pipeline/notify.js";
 import { type PipelineDeps, runDeploy } from "./pipeline/run-deploy.js";
 import { failureRun } from "./pipeline/store-retry.js";
 import { createProxyManagerClient, type ProxyManagerClient } from "./proxy/client.js";
-import { recoverAtStart, removeOrphanContainers, sweepStaleDeploys } from "./recovery.js";
+import {
+  recoverAtStart,
+  removeOrphanContainers,
+  type SweepResult,
+  sweepStaleDeploys,
+} from "./recovery.js";
 
 export interface DeployWorkerOptions {
   db: Database;
@@ -41,8 +46,8 @@ export interface DeployWorkerOptions {
   /** How often to look for queued deploys when idle. Default 1 s. */
   pollIntervalMs?: number | undefined;
   /**
-   * A running deploy whose heartbeat is this old belongs to a dead process and is failed,
-   * by whichever Berth process sweeps first. Default 60 s.
+   * A running deploy whose heartbeat is this old belongs to a dead process, and whichever
+   * Berth process sweeps first finishes or fails it. Default 60 s.
    */
   staleAfterMs?: number | undefined;
   /**
@@ -170,8 +175,12 @@ export function createDeployWorker(options: DeployWorkerOptions): DeployWorker {
     }, heartbeatIntervalMs);
   }
 
+  function logSwept({ finished, failed }: SweepResult): void {
+    if (finished + failed > 0) logger.warn({ finished, failed }, "stale deploys ended on recovery");
+  }
+
   /**
-   * Fails deploys whose process died after this one started: a restarted process gets a new
+   * Ends deploys whose process died after this one started: a restarted process gets a new
    * worker id, so its predecessor's deploys only look dead once their heartbeat goes stale.
    */
   async function sweep(): Promise<void> {
@@ -179,8 +188,7 @@ export function createDeployWorker(options: DeployWorkerOptions): DeployWorker {
     sweeping = true;
     try {
       const ownDeploys = new Set(running.keys());
-      const failed = await sweepStaleDeploys(deps, { workerId, staleAfterMs, ownDeploys });
-      if (failed > 0) logger.warn({ deploys: failed }, "stale deploys failed on recovery");
+      logSwept(await sweepStaleDeploys(deps, { workerId, staleAfterMs, ownDeploys }));
       sweepingStale.succeeded();
     } catch (error) {
       sweepingStale.failed(error);
@@ -209,7 +217,7 @@ export function createDeployWorker(options: DeployWorkerOptions): DeployWorker {
   return {
     workerId,
     async start() {
-      await recoverAtStart(deps, { workerId, staleAfterMs });
+      logSwept(await recoverAtStart(deps, { workerId, staleAfterMs }));
       stopped = false;
       pollTimer = setInterval(wake, options.pollIntervalMs ?? 1000);
       heartbeatTimer = startHeartbeat();

@@ -188,6 +188,38 @@ describe("recovery after the health gate", () => {
   });
 });
 
+describe("sweep log", () => {
+  test("counts finished and failed deploys", async () => {
+    const finishing = await interruptSecondDeploy("count-retire", {
+      docker: hangOn(rig.docker, "stopContainer"),
+    });
+    const failing = await interruptSecondDeploy("count-proxy", {
+      proxyFor: () => hangOn(rig.proxy, "findHostByDomain"),
+    });
+    await waitForStep(finishing.deployId, "retire");
+    await waitForStep(failing.deployId, "proxy");
+    const [instance] = await listDeployInstances(rig.handle.db, failing.deployId);
+    await rig.docker.stopContainer(instance!.containerId!, 1);
+    const { logger, lines } = recordingLogger();
+    const worker = makeWorker(rig, { heartbeatIntervalMs: 100, staleAfterMs: 1500, logger });
+
+    await worker.start();
+    try {
+      for (const { deployId } of [finishing, failing]) {
+        await waitFor(async () => (await getDeploy(rig.handle.db, deployId)).status !== "running");
+      }
+    } finally {
+      await worker.stop();
+    }
+
+    const swept = lines.filter((line) => line.msg === "stale deploys ended on recovery");
+    const total = (field: "finished" | "failed") =>
+      swept.reduce((sum, line) => sum + Number(line[field]), 0);
+    expect(total("finished")).toBe(1);
+    expect(total("failed")).toBe(1);
+  });
+});
+
 describe("deploy whose success was not recorded", () => {
   // A trigger rejects the write of `succeeded`, as a database unreachable past the pipeline's
   // retry time would. The write throws, so the deploy stays `running` in step `retire`.
@@ -262,14 +294,21 @@ async function startReceiver() {
   };
 }
 
-/** Creates a pino logger at debug level that keeps each line's message. */
+/** Creates a pino logger at debug level that keeps each line and each line's message. */
 function recordingLogger() {
+  const lines: Array<{ msg: string; [field: string]: unknown }> = [];
   const messages: string[] = [];
   const logger = pino(
     { level: "debug" },
-    { write: (line: string) => messages.push((JSON.parse(line) as { msg: string }).msg) },
+    {
+      write: (text: string) => {
+        const line = JSON.parse(text) as { msg: string };
+        lines.push(line);
+        messages.push(line.msg);
+      },
+    },
   );
-  return { logger, messages };
+  return { logger, lines, messages };
 }
 
 async function waitFor(check: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {
