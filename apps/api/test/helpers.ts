@@ -34,7 +34,7 @@ export function useDatabase(engine: "pglite" | "postgres"): () => DatabaseHandle
 
   beforeEach(async () => {
     await handle?.db.execute(
-      "truncate users, sessions, api_tokens, audit_log, webhook_deliveries, settings cascade",
+      "truncate users, sessions, api_tokens, audit_log, webhook_deliveries, settings, login_failures cascade",
     );
   });
 

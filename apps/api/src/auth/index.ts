@@ -17,7 +17,13 @@ export {
   hasAccess,
   type Principal,
 } from "./principal.js";
-export { createLoginLimiter, type LoginLimiter, type LoginLimiterOptions } from "./rate-limit.js";
+export {
+  createLoginLimiter,
+  type LoginAttempt,
+  type LoginLimiter,
+  type LoginLimiterOptions,
+} from "./rate-limit.js";
+export { createStoreLoginLimiter, type StoreLoginLimiterOptions } from "./rate-limit-store.js";
 export { SESSION_COOKIE, type SecureCookieMode } from "./session.js";
 export { TOKEN_PREFIX, tokenRoutes } from "./tokens.js";
 export type { AuthRoutesDeps } from "./types.js";

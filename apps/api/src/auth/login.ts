@@ -16,7 +16,7 @@ import { decoyPasswordHash, hashPassword, sha256Hex, verifyPassword } from "./cr
 import { MIN_PASSWORD_LENGTH } from "./first-admin.js";
 import { requireAuth } from "./middleware.js";
 import type { AuthEnv } from "./principal.js";
-import { createLoginLimiter } from "./rate-limit.js";
+import { createStoreLoginLimiter } from "./rate-limit-store.js";
 import {
   clearSessionCookie,
   readSessionCookie,
@@ -42,6 +42,18 @@ function peerAddress(c: Context): string {
   }
 }
 
+/** The 429 for a login while its user name or client address is blocked. */
+function rateLimited(retryAfter: number): ApiError {
+  return new ApiError(
+    "rate_limited",
+    `too many failed logins: try again in ${retryAfter} seconds`,
+    {
+      headers: { "Retry-After": String(retryAfter) },
+      details: { retryAfterSeconds: retryAfter },
+    },
+  );
+}
+
 export const passwordChangeSchema = z.object({
   currentPassword: z.string().min(1).max(1024),
   newPassword: z.string().min(MIN_PASSWORD_LENGTH).max(1024),
@@ -57,42 +69,40 @@ export function authRoutes(deps: AuthRoutesDeps): Hono<AuthEnv> {
   // Ten failures per user name in 15 minutes, then a pause until the oldest expires. The
   // address limit is higher because users behind one proxy or NAT share an address.
   const userLimiter =
-    deps.loginLimiter ?? createLoginLimiter({ maxFailures: 10, windowMs: 15 * 60 * 1000 });
+    deps.loginLimiter ??
+    createStoreLoginLimiter({ db: deps.db, maxFailures: 10, windowMs: 15 * 60 * 1000 });
   const addressLimiter =
-    deps.loginLimiter ?? createLoginLimiter({ maxFailures: 100, windowMs: 15 * 60 * 1000 });
+    deps.loginLimiter ??
+    createStoreLoginLimiter({ db: deps.db, maxFailures: 100, windowMs: 15 * 60 * 1000 });
   const clientAddress = deps.clientAddress ?? peerAddress;
   const app = new Hono<AuthEnv>();
 
   app.post("/login", async (c) => {
     assertSameOrigin(c, deps);
     const body = await readJsonBody(c, loginSchema);
-    const userKey = `user:${body.username.toLowerCase()}`;
-    const addressKey = `address:${clientAddress(c)}`;
-    const retryAfter = Math.max(
-      userLimiter.retryAfterSeconds([userKey]),
-      addressLimiter.retryAfterSeconds([addressKey]),
-    );
-    if (retryAfter > 0) {
-      throw new ApiError(
-        "rate_limited",
-        `too many failed logins: try again in ${retryAfter} seconds`,
-        {
-          headers: { "Retry-After": String(retryAfter) },
-          details: { retryAfterSeconds: retryAfter },
-        },
-      );
+    const userKey = { kind: "user" as const, key: body.username.toLowerCase() };
+    const addressKey = { kind: "address" as const, key: clientAddress(c) };
+    // Both attempts count as failures until the password turns out right.
+    const userAttempt = await userLimiter.consume(userKey);
+    if (!userAttempt.counted) {
+      const addressWait = await addressLimiter.retryAfterSeconds(addressKey);
+      throw rateLimited(Math.max(userAttempt.retryAfterSeconds, addressWait));
+    }
+    const addressAttempt = await addressLimiter.consume(addressKey);
+    if (!addressAttempt.counted) {
+      await userLimiter.refund(userKey, userAttempt.at);
+      throw rateLimited(addressAttempt.retryAfterSeconds);
     }
 
     const user = await findUserCredentials(deps.db, body.username);
     const hash = user?.passwordHash ?? (await decoyPasswordHash());
     const valid = await verifyPassword(body.password, hash);
     if (!user || !valid || user.disabled) {
-      userLimiter.recordFailure([userKey]);
-      addressLimiter.recordFailure([addressKey]);
-      deps.logger?.warn({ username: body.username, address: clientAddress(c) }, "login failed");
+      deps.logger?.warn({ username: body.username, address: addressKey.key }, "login failed");
       throw new ApiError("unauthorized", "user name or password is wrong");
     }
-    userLimiter.reset(userKey);
+    await userLimiter.reset(userKey);
+    await addressLimiter.refund(addressKey, addressAttempt.at);
 
     const loginTime = now();
     const expiresAt = new Date(loginTime.getTime() + ttlSeconds * 1000);

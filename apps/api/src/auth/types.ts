@@ -10,7 +10,10 @@ export interface AuthRoutesDeps extends RequireAuthDeps {
   /** `Secure` on the session cookie; `auto` sets it when the request came over HTTPS. */
   secureCookie?: SecureCookieMode | undefined;
   sessionTtlSeconds?: number | undefined;
-  /** Replaces both default login limits (10 failures per user name, 100 per address, per 15 minutes). */
+  /**
+   * Replaces both default login limits (10 failures per user name, 100 per address, per 15
+   * minutes), which count in the database.
+   */
   loginLimiter?: LoginLimiter | undefined;
   /**
    * Client address for the login rate limit; the default is the TCP peer. Behind a reverse
