@@ -64,6 +64,7 @@ async function checkClaimed(
     errors: 0,
     deferred: 0,
     quiet: [],
+    settled: new Set(),
   };
   const images = groupByImage(claimed);
   await forEachLimited(images, context.tuning.imageConcurrency, (image) =>
@@ -111,6 +112,7 @@ async function storeQuietPolls(context: CheckContext, run: CheckRun): Promise<vo
     } catch (error) {
       // The next check releases these leases, so the stages are polled again then.
       context.leases.markLeftOver();
+      countErrors(context, run, batch.length);
       context.logger.error(
         { stages: batch.length, err: error },
         "storing polls with nothing new failed",
@@ -140,11 +142,24 @@ async function pollImage(context: CheckContext, run: CheckRun, image: ImageGroup
     // Only the store can fail here, because pollStages records a stage's own errors. The
     // next check releases the leases, so this one goes on with the other images.
     context.leases.markLeftOver();
+    const unsettled = image.stages.filter((stage) => !run.settled.has(stage.stageId));
+    countErrors(context, run, unsettled.length);
     context.logger.error(
-      { image: image.repository, registry: image.registry.name, err: error },
+      {
+        image: image.repository,
+        registry: image.registry.name,
+        stages: unsettled.length,
+        err: error,
+      },
       "poll of an image aborted",
     );
   }
+}
+
+/** Counts stages whose poll ended without a stored result, in the check and the totals. */
+function countErrors(context: CheckContext, run: CheckRun, stages: number): void {
+  run.errors += stages;
+  context.counters.errors += stages;
 }
 
 async function pollImageStages(

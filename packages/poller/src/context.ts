@@ -52,4 +52,9 @@ export interface CheckRun {
   deferred: number;
   /** Polls that make no candidate, stored together when the check ends. */
   quiet: Observed[];
+  /**
+   * Stages whose result is stored, released or queued in `quiet`. A stage of an aborted image
+   * that is not in it counts as an error.
+   */
+  settled: Set<string>;
 }

@@ -47,6 +47,7 @@ export async function failStages(
       failureStreak,
       nextDueAt,
     });
+    run.settled.add(stage.stageId);
     if (!written) {
       leaseLost(context, stage);
       continue;
@@ -100,6 +101,9 @@ export async function deferStages(
     owner: context.owner,
     ...(nextDueAt ? { nextDueAt } : {}),
   });
+  for (const stage of stages) {
+    run.settled.add(stage.stageId);
+  }
   run.deferred += stages.length;
 }
 

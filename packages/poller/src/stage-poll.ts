@@ -48,6 +48,7 @@ export async function pollStages(
       await commitCandidate(context, run, observed);
     } else {
       run.quiet.push(observed);
+      run.settled.add(stage.stageId);
     }
   }
 }
@@ -135,6 +136,7 @@ async function commitCandidate(context: CheckContext, run: CheckRun, observed: O
     });
   } catch (error) {
     if (error instanceof PollerError && error.kind === "lease_lost") {
+      run.settled.add(stage.stageId);
       leaseLost(context, stage);
       return;
     }
@@ -142,6 +144,7 @@ async function commitCandidate(context: CheckContext, run: CheckRun, observed: O
     return;
   }
 
+  run.settled.add(stage.stageId);
   run.stages += 1;
   context.counters.stagesPolled += 1;
   if (deployId) {

@@ -1,6 +1,7 @@
 /**
  * Postgres restarted in the middle of a check: the check cannot store its result or release
- * its leases, and the next check must poll the stages anyway.
+ * its leases, so its summary counts the stage as an error, and the next check must poll the
+ * stages anyway.
  */
 import { type DatabaseHandle, openDatabase } from "@berth/store";
 import { startPostgresCluster, type TestPostgresCluster } from "@berth/testing";
@@ -104,6 +105,46 @@ describe("Postgres restart during a check", () => {
     const state = await stateOf(stageId);
     expect(state?.lastTag).toBe("v1.1.0");
     expect(state?.lockedBy).toBeNull();
+    await poller.stop();
+  });
+
+  test("cycle summary counts an aborted image", async () => {
+    const registry = heldRegistry();
+    const clock = new FakeClock(new Date("2026-01-01T00:00:00Z"));
+    const summaries: object[] = [];
+    const poller = createPoller({
+      db: handle.db,
+      clock,
+      random: () => 0,
+      registries: () => registry.client,
+      logger: {
+        debug: () => {},
+        info: (fields, message) => {
+          if (message === "poll cycle finished") summaries.push(fields);
+        },
+        warn: () => {},
+        error: () => {},
+      },
+    });
+    const registryId = await seedRegistry(handle.db, "http://127.0.0.1:9");
+    const stageId = await seedStage(handle.db, { registryId, repository: "acme/aborted" });
+    registry.setTags(["v1.0.0"]);
+    await poller.pollNow(stageId);
+
+    registry.setTags(["v1.0.0", "v1.1.0"]);
+    const held = registry.holdNext();
+    const interrupted = poller.pollNow(stageId);
+    await held.whenListed;
+    await cluster.restart({
+      whileDown: async () => {
+        held.release();
+        await interrupted;
+      },
+    });
+
+    expect(await interrupted).toMatchObject({ stages: 1, candidates: 0, errors: 1 });
+    expect(summaries.at(-1)).toMatchObject({ stages: 1, errors: 1 });
+    expect(poller.counters().errors).toBe(1);
     await poller.stop();
   });
 });
