@@ -46,6 +46,9 @@ export const auth = {
     }),
   logout: () => request<undefined>("POST", "/auth/logout"),
   me: () => request<{ user: User }>("GET", "/auth/me"),
+  /** Changes the signed-in user's password. The API ends the user's other sessions. */
+  changePassword: (currentPassword: string, newPassword: string) =>
+    request<undefined>("POST", "/auth/password", { body: { currentPassword, newPassword } }),
 };
 
 export const registries = {

@@ -24,11 +24,14 @@ export async function openPage(page: Page, path: string): Promise<void> {
   }
 }
 
-/** Signs in through the form, as a person would, and waits for the overview. */
-export async function signIn(page: Page): Promise<void> {
+/** Signs in through the form as `user` (the admin by default), as a person would, and waits for the overview. */
+export async function signIn(
+  page: Page,
+  user: { username: string; password: string } = ADMIN,
+): Promise<void> {
   await openPage(page, "/login");
-  await page.getByLabel("User name").fill(ADMIN.username);
-  await page.getByLabel("Password").fill(ADMIN.password);
+  await page.getByLabel("User name").fill(user.username);
+  await page.getByLabel("Password").fill(user.password);
   await page.getByRole("button", { name: "Sign in" }).click();
   await expect(page.getByRole("heading", { name: "Overview" })).toBeVisible();
 }
