@@ -12,10 +12,14 @@ describe("stage form", () => {
       { key: "TOKEN", value: null, secret: true },
     ],
     volumes: [{ kind: "named", source: "data", target: "/data", readOnly: false }],
+    notificationUrl: "https://hooks.example.test/berth",
   });
 
+  const everything = { includeEnv: true, includeNotificationUrl: true };
+  const noEnv = { includeEnv: false, includeNotificationUrl: true };
+
   test("round-trips the stage fields", () => {
-    const body = formToBody(stageToForm(stage), true);
+    const body = formToBody(stageToForm(stage), everything);
     expect(body).toMatchObject({
       name: "prod",
       tagInclude: ["v*", "release-*"],
@@ -24,11 +28,21 @@ describe("stage form", () => {
       healthCheck: { path: "/health", expectedStatus: 204, intervalSeconds: 5, timeoutSeconds: 2 },
       maxInstances: 1,
       volumes: [{ kind: "named", source: "data", target: "/data", readOnly: false }],
+      notificationUrl: "https://hooks.example.test/berth",
     });
   });
 
+  test("leaves notification URL out for non-admins", () => {
+    const body = formToBody(stageToForm(stage), {
+      includeEnv: true,
+      includeNotificationUrl: false,
+    });
+    expect(body).not.toHaveProperty("notificationUrl");
+    expect(body).toHaveProperty("env");
+  });
+
   test("leaves env out unless it was edited", () => {
-    expect(formToBody(stageToForm(stage), false)).not.toHaveProperty("env");
+    expect(formToBody(stageToForm(stage), noEnv)).not.toHaveProperty("env");
   });
 
   test("finds stored secrets that were not typed again", () => {
@@ -36,11 +50,18 @@ describe("stage form", () => {
   });
 
   test("sends empty optional fields as null", () => {
-    const form = { ...stageToForm(stage), containerPort: " ", subdomain: "", healthEnabled: false };
-    expect(formToBody(form, false)).toMatchObject({
+    const form = {
+      ...stageToForm(stage),
+      containerPort: " ",
+      subdomain: "",
+      healthEnabled: false,
+      notificationUrl: "",
+    };
+    expect(formToBody(form, noEnv)).toMatchObject({
       containerPort: null,
       subdomain: null,
       healthCheck: null,
+      notificationUrl: null,
     });
   });
 });

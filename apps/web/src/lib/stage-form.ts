@@ -134,12 +134,23 @@ export function validationInput(form: StageFormState): StageForm {
 
 const orNull = (text: string) => (text.trim() === "" ? null : text.trim());
 
+export interface StageBodyOptions {
+  /** Whether the body carries `env`, which replaces the stage's whole set of variables. */
+  includeEnv: boolean;
+  /** Whether the body carries `notificationUrl`, which only admins may change. */
+  includeNotificationUrl: boolean;
+}
+
 /**
  * Builds the request body. `env` and `volumes` replace the whole set on the API, so `env`
  * is sent only when `includeEnv` is set. A stored secret that was not typed again cannot be
- * sent, so the caller reports it at its row instead.
+ * sent, so the caller reports it at its row instead. Without `includeNotificationUrl` the
+ * body leaves the stored URL as it is.
  */
-export function formToBody(form: StageFormState, includeEnv: boolean): Record<string, unknown> {
+export function formToBody(
+  form: StageFormState,
+  options: StageBodyOptions,
+): Record<string, unknown> {
   const body: Record<string, unknown> = {
     name: form.name,
     tagInclude: splitPatterns(form.include),
@@ -160,10 +171,12 @@ export function formToBody(form: StageFormState, includeEnv: boolean): Record<st
     customDomain: orNull(form.customDomain),
     maxInstances: Number(form.maxInstances),
     restartPolicy: form.restartPolicy,
-    notificationUrl: orNull(form.notificationUrl),
     volumes: form.volumes.map((volume) => ({ ...volume })),
   };
-  if (includeEnv) {
+  if (options.includeNotificationUrl) {
+    body.notificationUrl = orNull(form.notificationUrl);
+  }
+  if (options.includeEnv) {
     body.env = form.env.map((entry) => ({
       key: entry.key,
       value: entry.value,
