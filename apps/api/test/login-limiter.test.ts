@@ -8,7 +8,7 @@ const WINDOW_MS = 60_000;
 const alice: LoginFailureKey = { kind: "user", key: "alice" };
 const address: LoginFailureKey = { kind: "address", key: "127.0.0.1" };
 
-/** A clock the test moves by hand, starting at a fixed time. */
+/** Creates a clock the test moves by hand, starting at a fixed time. */
 function manualClock() {
   let time = Date.parse("2026-06-01T12:00:00Z");
   return {
@@ -35,7 +35,7 @@ async function consumeMany(
   return counted;
 }
 
-// The memory limiter needs no database, so it runs once; the store limiter runs on every engine.
+// The memory limiter needs no database, so it runs once. The store limiter runs on every engine.
 const IMPLEMENTATIONS = [
   { limiter: "memory", engine: "pglite" as const },
   ...ENGINES.map(({ engine }) => ({ limiter: "store", engine })),
@@ -133,5 +133,33 @@ describe.each(ENGINES)("store login limiter rows on $engine", ({ engine }) => {
 
     expect(beforeSweep.map((row) => row.key).sort()).toEqual(["127.0.0.1", "alice", "bob"]);
     expect(afterSweep.map((row) => row.key).sort()).toEqual(["bob", "carol"]);
+  });
+
+  test("zero limit is rejected", () => {
+    const { db } = database();
+
+    expect(() => createStoreLoginLimiter({ db, maxFailures: 0, windowMs: WINDOW_MS })).toThrow(
+      "createStoreLoginLimiter: maxFailures must be a positive integer, got 0",
+    );
+  });
+});
+
+describe("login limiter options", () => {
+  test.each([
+    {
+      maxFailures: 0,
+      windowMs: WINDOW_MS,
+      message: "maxFailures must be a positive integer, got 0",
+    },
+    {
+      maxFailures: 2.5,
+      windowMs: WINDOW_MS,
+      message: "maxFailures must be a positive integer, got 2.5",
+    },
+    { maxFailures: 3, windowMs: -1, message: "windowMs must be a positive integer, got -1" },
+  ])("rejects $message", ({ maxFailures, windowMs, message }) => {
+    expect(() => createLoginLimiter({ maxFailures, windowMs })).toThrow(
+      `createLoginLimiter: ${message}`,
+    );
   });
 });

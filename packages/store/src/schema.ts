@@ -519,9 +519,9 @@ export const loginFailures = pgTable(
     kind: text("kind").$type<LoginKeyKind>().notNull(),
     /** The lower-cased user name or the client address. */
     key: text("key").notNull(),
-    /** Times of the failures still inside the window, oldest first; never more than the limit. */
+    /** Times of the failures still inside the window, oldest first and never more than the limit. */
     failedAt: timestamp("failed_at", { withTimezone: true }).array().notNull(),
-    /** Time of the newest attempt counted; a row whose attempt left the window is deleted. */
+    /** Time of the newest attempt counted. The row is deleted once this leaves the window. */
     lastAttemptAt: timestamp("last_attempt_at", { withTimezone: true }).notNull(),
   },
   (table) => [

@@ -21,7 +21,7 @@ const WINDOW_MS = 60_000;
 const alice: LoginFailureKey = { kind: "user", key: "alice" };
 const address: LoginFailureKey = { kind: "address", key: "127.0.0.1" };
 
-/** The window of an attempt `offsetMs` after T0, with a limit of three failures. */
+/** Builds the window of an attempt `offsetMs` after T0, with a limit of three failures. */
 function windowAt(offsetMs: number, maxFailures = 3) {
   return {
     at: new Date(T0 + offsetMs),

@@ -42,7 +42,7 @@ function peerAddress(c: Context): string {
   }
 }
 
-/** The 429 for a login while its user name or client address is blocked. */
+/** Builds the 429 for a login while its user name or client address is blocked. */
 function rateLimited(retryAfter: number): ApiError {
   return new ApiError(
     "rate_limited",

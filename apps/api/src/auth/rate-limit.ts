@@ -4,9 +4,9 @@ import type { LoginFailureKey } from "@berth/store";
  * Limits failed logins per key (user name, client address) in a sliding window: a key that
  * reached the limit is blocked until its oldest failure leaves the window.
  *
- * NOTE: `createStoreLoginLimiter` keeps the counts in the database, shared by every process
- * on it and kept across restarts, and is what the API uses. The memory limiter below counts
- * per process and is meant for tests.
+ * NOTE: `createLoginLimiter` counts in one process's memory, so each process counts on its
+ * own and a restart clears the counts. The API's default, `createStoreLoginLimiter`, keeps
+ * them in the database instead.
  */
 export interface LoginLimiterOptions {
   /** Failures allowed per key within the window. */
@@ -38,8 +38,8 @@ export interface LoginLimiter {
 }
 
 /**
- * Seconds until a key with `count` failures in the window, the oldest at `oldest`, may try
- * again; 0 when it is under the limit.
+ * Computes the seconds until a key with `count` failures in the window, the oldest at
+ * `oldest`, may try again, or 0 when it is under the limit.
  */
 export function secondsUntilAllowed(
   failures: { count: number; oldest: number | undefined },
@@ -52,8 +52,24 @@ export function secondsUntilAllowed(
   return Math.ceil((failures.oldest + options.windowMs - now) / 1000);
 }
 
+/** Throws when the limit or the window is not a positive whole number, naming `component`. */
+export function assertLimiterOptions(
+  component: string,
+  options: Pick<LoginLimiterOptions, "maxFailures" | "windowMs">,
+): void {
+  for (const [name, value] of Object.entries(options)) {
+    if (!Number.isInteger(value) || value < 1) {
+      throw new Error(`${component}: ${name} must be a positive integer, got ${value}`);
+    }
+  }
+}
+
 /** Creates a limiter that counts in this process's memory. */
 export function createLoginLimiter(options: LoginLimiterOptions): LoginLimiter {
+  assertLimiterOptions("createLoginLimiter", {
+    maxFailures: options.maxFailures,
+    windowMs: options.windowMs,
+  });
   const now = options.now ?? Date.now;
   const maxKeys = options.maxKeys ?? 10_000;
   const failures = new Map<string, number[]>();

@@ -2,7 +2,7 @@ import { and, eq, sql } from "drizzle-orm";
 import { type LoginKeyKind, loginFailures } from "../schema.js";
 import type { Executor } from "./candidates.js";
 
-/** What failed logins are counted against: a user name or a client address. */
+/** The key failed logins are counted against: a user name or a client address. */
 export interface LoginFailureKey {
   kind: LoginKeyKind;
   /** The lower-cased user name or the client address. */
@@ -22,7 +22,7 @@ export interface LoginFailureWindow {
 /** Failures of one key within a window. */
 export interface RecentLoginFailures {
   count: number;
-  /** The oldest failure within the window; undefined when there is none. */
+  /** The oldest failure within the window, or undefined when there is none. */
   oldest: Date | undefined;
 }
 
