@@ -106,6 +106,7 @@ export {
   recordUnchangedPolls,
   releaseOwnerLeases,
   releasePollLeases,
+  renewPollLeases,
 } from "./queries/poll-state.js";
 export {
   createProject,

@@ -270,6 +270,28 @@ export async function releaseOwnerLeases(
 }
 
 /**
+ * Extends to `lockedUntil` the leases `owner` still holds on `stageIds`, so a check that runs
+ * longer than one lease keeps its stages. A stage released or leased to another poller
+ * meanwhile is left alone. Returns the ids of the stages renewed.
+ */
+export async function renewPollLeases(
+  db: Executor,
+  renewal: { owner: string; stageIds: readonly string[]; lockedUntil: Date },
+): Promise<string[]> {
+  if (renewal.stageIds.length === 0) {
+    return [];
+  }
+  const rows = await db
+    .update(pollState)
+    .set({ lockedUntil: renewal.lockedUntil })
+    .where(
+      and(inArray(pollState.stageId, [...renewal.stageIds]), eq(pollState.lockedBy, renewal.owner)),
+    )
+    .returning({ stageId: pollState.stageId });
+  return rows.map((row) => row.stageId);
+}
+
+/**
  * Stores a poll that found nothing new for many stages at once and releases their leases:
  * one statement instead of one transaction per stage, since no candidate goes with it.
  * Returns the ids of the stages still leased to `owner`, which are the ones written.
