@@ -2,12 +2,15 @@
  * This process's poll leases. A check that fails on the store (Postgres restarted, the
  * connection dropped) cannot release the leases it took, and they would keep its stages from
  * being polled until they expire (10 minutes by default). The next check releases them first.
+ * While checks run, their leases are renewed every third of the lease time, so a check that
+ * runs longer than one lease keeps its stages.
  */
 import {
   type ClaimedStage,
   type ClaimOptions,
   claimStages,
   releaseOwnerLeases,
+  renewPollLeases,
 } from "@berth/store";
 import type { CheckContext } from "./context.js";
 
@@ -18,7 +21,10 @@ export interface LeaseBook {
    * of this process has just claimed.
    */
   claim(context: CheckContext, options: ClaimOptions): Promise<ClaimedStage[]>;
-  /** Ends the check of `stages`, whose leases its results released. */
+  /**
+   * Ends the check of `stages`, whose leases its results released. Renewals stop once no
+   * check has stages left.
+   */
   finish(stages: readonly ClaimedStage[]): void;
   /** Records that a check failed on the store, so some of its leases may still be held. */
   markLeftOver(): void;
@@ -28,6 +34,45 @@ export function createLeaseBook(): LeaseBook {
   const checking = new Set<string>();
   let leftOver = false;
   let queue: Promise<unknown> = Promise.resolve();
+  let renewal: NodeJS.Timeout | undefined;
+
+  /**
+   * Arms the next renewal while any check has claimed stages and none is armed. It runs on the
+   * process's timers, not the injected clock, because tests that step a fake clock through
+   * the schedule expect only the schedule's timers on it. The clock still sets `locked_until`.
+   */
+  const scheduleRenewal = (context: CheckContext) => {
+    if (renewal || checking.size === 0) {
+      return;
+    }
+    renewal = setTimeout(() => {
+      renewal = undefined;
+      void renewLeases(context).finally(() => scheduleRenewal(context));
+    }, context.tuning.leaseMs / 3);
+  };
+
+  const renewLeases = async (context: CheckContext) => {
+    const stageIds = [...checking];
+    if (stageIds.length === 0) {
+      return;
+    }
+    const lockedUntil = new Date(context.clock.now().getTime() + context.tuning.leaseMs);
+    try {
+      const renewed = await renewPollLeases(context.db, {
+        owner: context.owner,
+        stageIds,
+        lockedUntil,
+      });
+      context.logger.debug({ stages: renewed.length, lockedUntil }, "poll leases renewed");
+    } catch (error) {
+      // The leases still run until their last `locked_until`, so the next renewal may come
+      // in time.
+      context.logger.warn(
+        { stages: stageIds.length, owner: context.owner, err: error },
+        "renewing poll leases failed; retrying at the next renewal",
+      );
+    }
+  };
 
   const releaseLeftOver = async (context: CheckContext) => {
     if (!leftOver) {
@@ -57,6 +102,7 @@ export function createLeaseBook(): LeaseBook {
     for (const stage of claimed) {
       checking.add(stage.stageId);
     }
+    scheduleRenewal(context);
     return claimed;
   };
 
@@ -70,6 +116,10 @@ export function createLeaseBook(): LeaseBook {
     finish(stages) {
       for (const { stageId } of stages) {
         checking.delete(stageId);
+      }
+      if (checking.size === 0) {
+        clearTimeout(renewal);
+        renewal = undefined;
       }
     },
 

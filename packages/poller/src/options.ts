@@ -32,9 +32,10 @@ export interface PollerOptions {
    */
   owner?: string;
   /**
-   * How long a claimed stage stays leased to this poller; default 600. NOTE: leases are not
-   * renewed, so in a cycle that runs longer, another poller may take the remaining stages,
-   * and this poller's results for them are dropped as lease lost.
+   * How long a claimed stage stays leased to this poller; default 600. While a check runs, its
+   * leases are renewed every third of this time. Another poller can take a stage of a running
+   * check only after renewals stopped for a whole lease time (the process died, or the
+   * database stayed unreachable).
    */
   leaseSeconds?: number;
   /** Timeout of one registry request; default 30. */

@@ -2,11 +2,15 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import type { AddressInfo } from "node:net";
 
 /** How the fault server responds to registry requests. */
-export type FaultMode = "pass" | "500" | "429" | "garbage" | "hang";
+export type FaultMode = "pass" | "500" | "429" | "garbage" | "hang" | "slow-tags";
 
 export interface FaultServer {
   url: string;
-  setMode(mode: FaultMode, options?: { retryAfterSeconds?: number }): void;
+  /**
+   * Sets how the server responds. `slow-tags` passes every request through, but a tag list
+   * only after `delayMs`.
+   */
+  setMode(mode: FaultMode, options?: { retryAfterSeconds?: number; delayMs?: number }): void;
   /** Requests seen, by method and path. */
   requests: string[];
   stop(): Promise<void>;
@@ -14,12 +18,13 @@ export interface FaultServer {
 
 /**
  * Starts a server on 127.0.0.1 that passes registry requests through to `upstream`, or
- * responds with a fault: a 500, a 429 with `Retry-After`, a truncated JSON body, or no
- * response at all until the client gives up.
+ * responds with a fault: a 500, a 429 with `Retry-After`, a truncated JSON body, no response
+ * at all until the client gives up, or a tag list passed through late.
  */
 export async function startFaultServer(upstream: string): Promise<FaultServer> {
   let mode: FaultMode = "pass";
   let retryAfter: number | undefined;
+  let delayMs = 0;
   const requests: string[] = [];
   const hanging = new Set<ServerResponse>();
 
@@ -46,6 +51,11 @@ export async function startFaultServer(upstream: string): Promise<FaultServer> {
       response.writeHead(200, { "content-type": "application/json" }).end('{"name":"acme/app","ta');
       return;
     }
+    if (mode === "slow-tags" && request.url?.includes("/tags/list")) {
+      const timer = setTimeout(() => void passThrough(upstream, request, response), delayMs);
+      response.on("close", () => clearTimeout(timer));
+      return;
+    }
     void passThrough(upstream, request, response);
   });
 
@@ -57,6 +67,7 @@ export async function startFaultServer(upstream: string): Promise<FaultServer> {
     setMode(next, options) {
       mode = next;
       retryAfter = options?.retryAfterSeconds;
+      delayMs = options?.delayMs ?? 0;
     },
     async stop() {
       for (const response of hanging) {
