@@ -20,6 +20,8 @@ import { deployLogFor, notifyDeployOutcome, type PipelineDeps } from "./pipeline
  *
  * NOTE: no heartbeat runs meanwhile, so when retire waits longer than the stale limit for a
  * container to stop, another Berth process sharing the database may sweep this deploy too.
+ * NOTE: when finishing fails (the proxy manager or the engine unreachable), the caller fails
+ * the deploy and removes its container, although the proxy host may forward to it already.
  */
 export async function finishInterruptedSwitch(
   deps: PipelineDeps,
