@@ -19,7 +19,7 @@ const announcerWithoutInlineStyle = {
     const code = content.replace(ANNOUNCER_STYLE, "$1");
     if (code === content) {
       throw new Error(
-        `${filename} has no route announcer with an inline style: SvelteKit changed its root component, so update ANNOUNCER_STYLE in svelte.config.js and the #svelte-announcer rule in app.css`,
+        `${filename} has no route announcer with an inline style: SvelteKit changed its root component. If the announcer has no inline style any more, remove this preprocessor from svelte.config.js; otherwise update ANNOUNCER_STYLE and the #svelte-announcer rule in app.css`,
       );
     }
     return { code };
