@@ -70,6 +70,19 @@ test("page walk logs no CSP violation", async ({ page }) => {
     }
   });
 
+  await test.step("a form and a dialog that open on click", async () => {
+    await openPage(page, "/registries");
+    await page.getByRole("button", { name: "Add registry" }).click();
+    await expect(page.getByRole("button", { name: "Save registry" })).toBeVisible();
+
+    await openPage(page, `/projects/${project.id}`);
+    await page.getByRole("button", { name: "Delete project" }).click();
+    const dialog = page.getByRole("dialog", { name: "Delete project" });
+    await expect(dialog).toBeVisible();
+    await dialog.getByRole("button", { name: "Go back" }).click();
+    await expect(dialog).toBeHidden();
+  });
+
   await test.step("sign out", async () => {
     await page.getByRole("button", { name: "Sign out" }).click();
     await expect(page.getByRole("status")).toHaveText("You are signed out.");
