@@ -40,6 +40,8 @@ export interface AppDeps {
   pollerCounters?: (() => PollerCounters) | undefined;
   registryRateLimits?: (() => RegistryRateLimit[]) | undefined;
   metricsToken?: string | undefined;
+  /** Time limit of one request to a registry, from `BERTH_REGISTRY_TIMEOUT_SECONDS`. */
+  registryTimeoutSeconds?: number | undefined;
   /** The dashboard's build folder. Without an `index.html` there, `/` explains how to build it. */
   webDir?: string | undefined;
 }
@@ -92,7 +94,15 @@ function apiRoutes(deps: AppDeps): OpenAPIHono<AuthEnv> {
       onPush: deps.onPush ?? (async () => undefined),
     }),
   );
-  api.route("/", resourceRoutes({ db, secrets: deps.secrets, version: deps.version }));
+  api.route(
+    "/",
+    resourceRoutes({
+      db,
+      secrets: deps.secrets,
+      version: deps.version,
+      registryTimeoutSeconds: deps.registryTimeoutSeconds,
+    }),
+  );
   api.route(
     "/",
     operationRoutes({

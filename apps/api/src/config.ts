@@ -24,7 +24,7 @@ export interface Config {
   shutdownTimeoutSeconds: number;
   /** Seconds without a heartbeat after which a running deploy's process counts as dead. */
   deployStaleAfterSeconds: number;
-  /** Seconds the poller waits for one registry request before it counts as failed. */
+  /** Seconds the poller and the registry checks wait for one registry request before it fails. */
   registryTimeoutSeconds: number;
   /** The Docker engine, as a `DOCKER_HOST` value; unset means the default unix socket. */
   dockerHost: string | undefined;

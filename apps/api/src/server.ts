@@ -58,6 +58,7 @@ export async function startServer(
     pollerCounters: () => service.poller.counters(),
     registryRateLimits: () => service.poller.rateLimits(),
     metricsToken: config.metricsToken,
+    registryTimeoutSeconds: config.registryTimeoutSeconds,
     webDir: config.webDir,
   });
   const server = await listen(app.fetch, config).catch(async (error: unknown) => {

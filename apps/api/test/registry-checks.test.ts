@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { type AddressInfo, createServer, type Server, type Socket } from "node:net";
 import { createSecrets } from "@berth/store";
 import { pushTestImage, startRegistry, type TestRegistry } from "@berth/testing";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
@@ -31,13 +32,16 @@ describe("registry tags and access checks against docker-registry", () => {
     await registry?.stop();
   });
 
-  async function setup(role: "admin" | "operator" | "viewer" = "admin") {
+  async function setup(
+    role: "admin" | "operator" | "viewer" = "admin",
+    registryTimeoutSeconds?: number,
+  ) {
     const handle = database();
     await handle.db.execute("truncate registries cascade");
     await seedUser(handle, "root", "admin");
     if (role !== "admin") await seedUser(handle, role, role);
     const app = authApp(handle.db);
-    app.route("/api/v1", resourceRoutes({ db: handle.db, secrets }));
+    app.route("/api/v1", resourceRoutes({ db: handle.db, secrets, registryTimeoutSeconds }));
     const admin = await login(app, "root");
     const cookie = role === "admin" ? admin : await login(app, role);
     const call = (method: string, path: string, as = cookie) =>
@@ -146,4 +150,58 @@ describe("registry tags and access checks against docker-registry", () => {
     expect(body.message).toContain("gone");
     expect(body.message).not.toContain("s3cret-token");
   });
+
+  test("stalled registry check names the timeout setting", async () => {
+    const stalled = await startStalledServer();
+    try {
+      const { call, add } = await setup("operator", 1);
+      const id = await add("slow", stalled.url);
+
+      const response = await call("POST", `/registries/${id}/test`);
+
+      expect(response.status).toBe(200);
+      const body = await json<Check>(response);
+      expect(body.ok).toBe(false);
+      expect(body.message).toContain("registry slow did not respond to GET /v2/ within 1000 ms");
+      expect(body.message).toMatch(/with BERTH_REGISTRY_TIMEOUT_SECONDS \(now 1\)$/);
+    } finally {
+      await stalled.stop();
+    }
+  });
+
+  test("stalled registry tags answer 502 naming the setting", async () => {
+    const stalled = await startStalledServer();
+    try {
+      const { call, add } = await setup("viewer", 1);
+      const id = await add("slow", stalled.url);
+
+      const response = await call("GET", `/registries/${id}/tags?repository=${REPOSITORY}`);
+
+      expect(response.status).toBe(502);
+      const error = await errorOf(response);
+      expect(error.message).toContain("within 1000 ms");
+      expect(error.message).toContain("BERTH_REGISTRY_TIMEOUT_SECONDS (now 1)");
+    } finally {
+      await stalled.stop();
+    }
+  });
 });
+
+/** A TCP server on 127.0.0.1 that accepts connections and never answers, like a hung registry. */
+async function startStalledServer(): Promise<{ url: string; stop(): Promise<void> }> {
+  const sockets = new Set<Socket>();
+  const server: Server = createServer((socket) => {
+    sockets.add(socket);
+    socket.on("close", () => sockets.delete(socket));
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        for (const socket of sockets) socket.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}

@@ -1,4 +1,9 @@
-import { createRegistry, isRegistryError, type Registry } from "@berth/registry";
+import {
+  createRegistry,
+  isRegistryError,
+  type Registry,
+  type RegistryError,
+} from "@berth/registry";
 import { getProject, getRegistry, getRegistryCredentials } from "@berth/store";
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import { audit } from "../auth/audit.js";
@@ -11,6 +16,9 @@ import { ErrorSchema, IdParams } from "./schemas.js";
 import type { ResourceDeps } from "./types.js";
 
 const tags = ["registries"];
+
+/** The default of `BERTH_REGISTRY_TIMEOUT_SECONDS`, for apps built without a configuration. */
+const DEFAULT_REGISTRY_TIMEOUT_SECONDS = 30;
 
 const TagsQuery = z.object({
   repository: z
@@ -65,7 +73,7 @@ export function registerRegistryCheckRoutes(app: OpenAPIHono<AuthEnv>, deps: Res
     await requireOwnRepository(deps, c.get("principal"), registryId, repository);
     const listed = await withClient(deps, registryId, async (client, name) =>
       client.listTags(repository).catch((error: unknown) => {
-        throw registryApiError(`cannot list the tags of ${repository} on ${name}`, error);
+        throw registryApiError(deps, `cannot list the tags of ${repository} on ${name}`, error);
       }),
     );
     const tagList = listed.map((tag) => ({
@@ -93,7 +101,7 @@ export function registerRegistryCheckRoutes(app: OpenAPIHono<AuthEnv>, deps: Res
     const result = await withClient(deps, id, async (client) => client.checkAccess());
     const answer = result.ok
       ? { ok: true, message: result.detail }
-      : { ok: false, message: result.error.message };
+      : { ok: false, message: registryErrorMessage(deps, result.error) };
     await audit(
       deps.db,
       c.get("principal"),
@@ -145,6 +153,7 @@ async function withClient<T>(
     name: row.name,
     username: credentials.username ?? undefined,
     token: credentials.token ?? undefined,
+    timeoutMs: registryTimeoutSeconds(deps) * 1000,
   });
   try {
     return await use(client, row.name);
@@ -157,15 +166,30 @@ async function withClient<T>(
  * Converts a registry failure into a 404 for a missing repository and a 502 otherwise. The
  * registry's message contains no credential, so it is passed on.
  */
-function registryApiError(context: string, error: unknown): ApiError {
+function registryApiError(deps: ResourceDeps, context: string, error: unknown): ApiError {
   if (!isRegistryError(error)) {
     return new ApiError("internal", "internal error: the server log has the details", {
       cause: error,
     });
   }
   const code = error.kind === "not_found" ? "not_found" : "bad_gateway";
-  return new ApiError(code, `${context}: ${error.message}`, {
+  return new ApiError(code, `${context}: ${registryErrorMessage(deps, error)}`, {
     details: { registryError: error.kind, status: error.status ?? null },
     cause: error,
   });
+}
+
+/**
+ * Returns the registry's message, naming the setting that sets the time limit when a request
+ * timed out: the registry package knows the limit but not where it came from.
+ */
+function registryErrorMessage(deps: ResourceDeps, error: RegistryError): string {
+  if (error.kind !== "timeout") {
+    return error.message;
+  }
+  return `${error.message} with BERTH_REGISTRY_TIMEOUT_SECONDS (now ${registryTimeoutSeconds(deps)})`;
+}
+
+function registryTimeoutSeconds(deps: ResourceDeps): number {
+  return deps.registryTimeoutSeconds ?? DEFAULT_REGISTRY_TIMEOUT_SECONDS;
 }
