@@ -180,8 +180,8 @@ function registryApiError(deps: ResourceDeps, context: string, error: unknown): 
 }
 
 /**
- * Returns the registry's message, naming the setting that sets the time limit when a request
- * timed out: the registry package knows the limit but not where it came from.
+ * Returns the registry's message. A timeout message also names the setting behind the limit,
+ * because the registry package receives the limit but not where it came from.
  */
 function registryErrorMessage(deps: ResourceDeps, error: RegistryError): string {
   if (error.kind !== "timeout") {
