@@ -1,12 +1,22 @@
 import { StoreError } from "@berth/store";
 import { ApiError } from "../http/errors.js";
 
+/** Body fields that contain the id of another resource, with the request that lists valid ids. */
+const REFERENCES = {
+  projectId: { resource: "project", list: "GET /api/v1/projects" },
+  registryId: { resource: "registry", list: "GET /api/v1/registries" },
+  promoteFromStageId: { resource: "stage", list: "GET /api/v1/stages?projectId=PROJECT_ID" },
+} as const;
+
+export type ReferenceField = keyof typeof REFERENCES;
+
 /**
  * Looks up a row a body refers to. An unknown id there is a fault in the body, so it gives
- * 422 naming the field, not the 404 the lookup would give on its own.
+ * 422 naming the field, the id and where to find valid ids, not the 404 the lookup would give
+ * on its own.
  */
 export async function requireReference(
-  field: string,
+  field: ReferenceField,
   id: string,
   lookup: () => Promise<unknown>,
 ): Promise<void> {
@@ -14,11 +24,12 @@ export async function requireReference(
     await lookup();
   } catch (error) {
     if (error instanceof StoreError && error.kind === "not_found") {
+      const { resource, list } = REFERENCES[field];
       throw new ApiError(
         "validation_failed",
-        `${field} ${id} not found: use the id of an existing row`,
+        `${field} ${id} not found: no ${resource} has this id. Use the id of a ${resource} from ${list}`,
         {
-          details: { issues: [{ path: field, message: `${id} not found` }] },
+          details: { issues: [{ path: field, message: `no ${resource} has the id ${id}` }] },
           cause: error,
         },
       );
