@@ -19,8 +19,9 @@ import {
 } from "@berth/store";
 import { eq } from "drizzle-orm";
 import { messageOf } from "./errors.js";
+import { type DeployContext, loadDeployContext } from "./pipeline/context.js";
 import { LABELS } from "./pipeline/naming.js";
-import type { PipelineDeps } from "./pipeline/run-deploy.js";
+import { notifyDeployOutcome, type PipelineDeps } from "./pipeline/run-deploy.js";
 import { finishInterruptedSwitch } from "./recovery-switch.js";
 
 /** Deploys a stale sweep ended, by outcome. */
@@ -110,15 +111,28 @@ async function failInterrupted(deps: PipelineDeps, deploy: Deploy): Promise<void
     message,
     at: deps.now(),
   });
-  await finishDeploy(deps.db, deploy.id, {
-    status: "failed",
-    error: `interrupted: ${message}`,
-    now: deps.now(),
-  });
+  const error = `interrupted: ${message}`;
+  await finishDeploy(deps.db, deploy.id, { status: "failed", error, now: deps.now() });
+  await notifyFailed(deps, deploy, error);
   deps.logger.warn(
     { deploy: deploy.id, containers: containers.length },
     "interrupted deploy failed",
   );
+}
+
+/** Sends `deploy.failed` as the pipeline does. A deploy whose stage row is gone gets none. */
+async function notifyFailed(deps: PipelineDeps, deploy: Deploy, error: string): Promise<void> {
+  let context: DeployContext;
+  try {
+    context = await loadDeployContext(deps.db, deploy);
+  } catch (loadError) {
+    deps.logger.warn(
+      { deploy: deploy.id, error: messageOf(loadError) },
+      "failure notification not sent: loading the deploy's stage failed",
+    );
+    return;
+  }
+  notifyDeployOutcome(deps, context, "failed", { step: deploy.step, error });
 }
 
 /**

@@ -6,7 +6,7 @@
  * its heartbeat goes stale. A deploy whose `succeeded` write failed is finished the same way,
  * by the sweep of the process that ran it.
  */
-import { createServer } from "node:http";
+import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import {
   claimNextDeploy,
@@ -18,7 +18,7 @@ import {
 } from "@berth/store";
 import { sql } from "drizzle-orm";
 import { pino } from "pino";
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
 import { deployTag } from "../src/operations.js";
 import { createNotifier, type DeployEvent } from "../src/pipeline/notify.js";
 import { type PipelineDeps, runDeploy } from "../src/pipeline/run-deploy.js";
@@ -128,27 +128,23 @@ describe("recovery after the health gate", () => {
 
   test("finished switch sends deploy.succeeded", async () => {
     const receiver = await startReceiver();
-    try {
-      const hanging = hangOn(rig.docker, "stopContainer");
-      const { deployId } = await interruptSecondDeploy(
-        "notify-retire",
-        { docker: hanging },
-        { notificationUrl: receiver.url },
-      );
-      await waitForStep(deployId, "retire");
+    const hanging = hangOn(rig.docker, "stopContainer");
+    const { deployId } = await interruptSecondDeploy(
+      "notify-retire",
+      { docker: hanging },
+      { notificationUrl: receiver.url },
+    );
+    await waitForStep(deployId, "retire");
 
-      await recoverWithNewWorker(deployId);
+    await recoverWithNewWorker(deployId);
 
-      const events = receiver.events.filter((event) => event.deploy.id === deployId);
-      expect(events).toHaveLength(1);
-      expect(events[0]).toMatchObject({
-        event: "deploy.succeeded",
-        deploy: { project: "shop", stage: "notify-retire", tag: "2.0", status: "succeeded" },
-      });
-      expect(events[0]?.deploy.digest).toMatch(/^sha256:/);
-    } finally {
-      await receiver.stop();
-    }
+    const events = receiver.events.filter((event) => event.deploy.id === deployId);
+    expect(events).toHaveLength(1);
+    expect(events[0]).toMatchObject({
+      event: "deploy.succeeded",
+      deploy: { project: "shop", stage: "notify-retire", tag: "2.0", status: "succeeded" },
+    });
+    expect(events[0]?.deploy.digest).toMatch(/^sha256:/);
   });
 
   test("death in proxy switches to the healthy instance", async () => {
@@ -169,10 +165,13 @@ describe("recovery after the health gate", () => {
   });
 
   test("death in proxy with a dead container fails", async () => {
+    const receiver = await startReceiver();
     const hanging = hangOn(rig.proxy, "findHostByDomain");
-    const { old, deployId } = await interruptSecondDeploy("killed-proxy", {
-      proxyFor: () => hanging,
-    });
+    const { old, deployId } = await interruptSecondDeploy(
+      "killed-proxy",
+      { proxyFor: () => hanging },
+      { notificationUrl: receiver.url },
+    );
     await waitForStep(deployId, "proxy");
     const [instance] = await listDeployInstances(rig.handle.db, deployId);
     await rig.docker.stopContainer(instance!.containerId!, 1);
@@ -185,6 +184,13 @@ describe("recovery after the health gate", () => {
     expect(await rig.docker.inspectContainer(instance!.containerId!)).toBeNull();
     expect((await getInstance(rig.handle.db, old.id)).status).toBe("running");
     expect(forwardTarget(old.domain)).toBe(`${old.upstreamHost}:${old.upstreamPort}`);
+    const events = receiver.events.filter((event) => event.deploy.id === deployId);
+    expect(events).toHaveLength(1);
+    expect(events[0]).toMatchObject({
+      event: "deploy.failed",
+      deploy: { stage: "killed-proxy", tag: "2.0", status: "failed", step: "proxy" },
+    });
+    expect(events[0]?.deploy.error).toBe(deploy.error);
   });
 });
 
@@ -273,7 +279,18 @@ describe("deploy whose success was not recorded", () => {
   });
 });
 
-/** Starts an HTTP server on 127.0.0.1 that keeps each notification it receives. */
+const receivers: Server[] = [];
+afterEach(async () => {
+  for (const server of receivers.splice(0)) {
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+  }
+});
+
+/**
+ * Starts an HTTP server on 127.0.0.1 that keeps each notification it receives. The server
+ * is closed after the test.
+ */
 async function startReceiver() {
   const events: DeployEvent[] = [];
   const server = createServer(async (request, response) => {
@@ -282,16 +299,10 @@ async function startReceiver() {
     events.push(JSON.parse(Buffer.concat(chunks).toString("utf8")) as DeployEvent);
     response.writeHead(204).end();
   });
+  receivers.push(server);
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}/hook`,
-    events,
-    async stop() {
-      server.closeAllConnections();
-      await new Promise((resolve) => server.close(resolve));
-    },
-  };
+  return { url: `http://127.0.0.1:${port}/hook`, events };
 }
 
 /** Creates a pino logger at debug level that keeps each line and each line's message. */
