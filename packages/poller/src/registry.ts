@@ -4,6 +4,7 @@ import {
   isRegistryError,
   type SelectTagOptions,
   selectTag,
+  shortDigest,
   type TagFilter,
   type TagInput,
 } from "@berth/registry";
@@ -56,6 +57,13 @@ export function newestStagesFilter(
   return { matches: (tag) => filters.some((filter) => filter.matches(tag)) };
 }
 
+/**
+ * Digest lookups one stage may spend per poll on selected tags that turn out to point to
+ * the running image. Each one is a manifest HEAD, and the lookups are shared by the
+ * image's stages within a check.
+ */
+const MAX_SAME_IMAGE_LOOKUPS = 10;
+
 async function selectWithPolicy(
   stage: ClaimedStage,
   tags: ListedTags,
@@ -73,12 +81,49 @@ async function selectWithPolicy(
   if (stage.policy.kind === "digest") {
     return selectByDigest(options, listed, digestOf);
   }
-  const selection = selectTag({ ...options, tags: listed });
-  if (selection.selected === null) {
-    return { selected: null, reason: selection.reason };
+  return selectByRank(options, listed, digestOf);
+}
+
+/**
+ * Selects for a ranking policy (semver, numeric, alphabetical, newest). A tag list carries
+ * no digests, so the selected tag's digest is resolved and compared with the running one.
+ * A tag on the running image (`latest` beside the commit tag it copies) is no update: its
+ * digest is added to the list and the selection is made again, which skips it and ranks
+ * the next tag. Only selected tags are resolved, never the whole list.
+ */
+async function selectByRank(
+  options: Omit<SelectTagOptions, "tags">,
+  listed: TagInput[],
+  digestOf: (tag: string) => Promise<string>,
+): Promise<Selection> {
+  const running = options.currentDigest ?? undefined;
+  let tags = listed;
+  for (let lookups = 1; ; lookups += 1) {
+    const selection = selectTag({ ...options, tags });
+    if (selection.selected === null) {
+      return { selected: null, reason: selection.reason };
+    }
+
+    const tag = selection.selected;
+    const digest = selection.digest ?? (await digestOf(tag));
+    if (digest !== running) {
+      return { selected: { tag, digest }, reason: selection.reason };
+    }
+    if (lookups >= MAX_SAME_IMAGE_LOOKUPS) {
+      // NOTE: a new image that ranks below this many tags of the running image is not found.
+      return {
+        selected: null,
+        reason: `${tag} and ${lookups - 1} higher tags point to the running digest ${shortDigest(digest)}; no update, and lower tags were not checked`,
+      };
+    }
+    tags = withDigest(tags, tag, digest);
   }
-  const digest = selection.digest ?? (await digestOf(selection.selected));
-  return { selected: { tag: selection.selected, digest }, reason: selection.reason };
+}
+
+function withDigest(tags: TagInput[], name: string, digest: string): TagInput[] {
+  return tags.map((tag) =>
+    typeof tag !== "string" && tag.name === name ? { ...tag, digest } : tag,
+  );
 }
 
 /**
@@ -98,10 +143,7 @@ async function selectByDigest(
   }
 
   const digest = await digestOf(watched);
-  const withDigest = listed.map((tag) =>
-    typeof tag !== "string" && tag.name === watched ? { ...tag, digest } : tag,
-  );
-  const selection = selectTag({ ...options, tags: withDigest });
+  const selection = selectTag({ ...options, tags: withDigest(listed, watched, digest) });
   if (selection.selected === null) {
     return { selected: null, reason: selection.reason };
   }

@@ -3,6 +3,7 @@
  * its leases, so its summary counts the stage as an error, and the next check must poll the
  * stages anyway.
  */
+import { createHash } from "node:crypto";
 import { type DatabaseHandle, openDatabase } from "@berth/store";
 import { startPostgresCluster, type TestPostgresCluster } from "@berth/testing";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
@@ -10,7 +11,8 @@ import { createPoller, type RegistryClient } from "../src/index.js";
 import { FakeClock } from "./support/fake-clock.js";
 import { seedRegistry, seedStage } from "./support/seed.js";
 
-const DIGEST = `sha256:${"a".repeat(64)}`;
+/** A distinct digest per tag, because a tag on the running digest is no update. */
+const digestOf = (tag: string) => `sha256:${createHash("sha256").update(tag).digest("hex")}`;
 
 /** A registry client whose tag list is set by the test and can be held until released. */
 function heldRegistry() {
@@ -24,7 +26,7 @@ function heldRegistry() {
       await hold;
       return tags.map((name) => ({ name }));
     },
-    getDigest: async () => DIGEST,
+    getDigest: async (_repository, tag) => digestOf(tag),
     addCreatedAt: async (_repository, listedTags) => ({ tags: listedTags }),
   };
   return {

@@ -324,6 +324,22 @@ describe("alphabetical and newest", () => {
 
     expect(result.selected).toBeNull();
   });
+
+  test("reason names a higher tag on the running image", () => {
+    const result = selectTag({
+      tags: [
+        { name: "1.0.0", digest: D("a") },
+        { name: "1.1.0", digest: D("b") },
+        { name: "1.2.0", digest: D("a") },
+      ],
+      policy: { kind: "semver" },
+      current: "1.0.0",
+      currentDigest: D("a"),
+    });
+
+    expect(result.selected).toBe("1.1.0");
+    expect(result.reason).toBe("1.1.0 is the highest version; 1.2.0 skipped: same image as 1.0.0");
+  });
 });
 
 describe("digest policy", () => {

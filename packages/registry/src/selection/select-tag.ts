@@ -111,11 +111,12 @@ function rankAndSelect<K>(ranker: Ranker<K>, context: RankerContext): TagSelecti
   const candidates: Entry<K>[] = [];
   const skipped: Skipped<K>[] = [];
   for (const tag of context.matched) {
+    const ranking = ranker.rank(tag);
     if (isSameImage(tag, current)) {
-      skipped.push({ tag, reason: `same image as ${current?.name}` });
+      // The rank is kept, so the reason can name a higher tag that points to the running image.
+      skipped.push({ tag, reason: `same image as ${current?.name}`, key: ranking.key });
       continue;
     }
-    const ranking = ranker.rank(tag);
     if (ranking.skip === undefined) {
       candidates.push({ tag, key: ranking.key });
     } else {
