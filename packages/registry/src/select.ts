@@ -26,6 +26,7 @@ export type { TagInfo, TagInput } from "./selection/tags.js";
 export { compareVersions, parseTagVersion, type TagVersion } from "./selection/version.js";
 export {
   BUILT_IN_EXCLUDES,
+  checkTagPattern,
   createTagFilter,
   type TagFilter,
   type TagFilterOptions,

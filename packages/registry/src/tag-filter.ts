@@ -1,5 +1,6 @@
 import picomatch from "picomatch/posix.js";
 import { TagPolicyError } from "./config-errors.js";
+import { patternProblem } from "./tag-filter-syntax.js";
 
 export interface TagFilterOptions {
   /** Globs a tag must match (any of them). Empty or missing: every tag. A `!glob` excludes. */
@@ -34,14 +35,12 @@ export interface TagFilter {
  */
 export const BUILT_IN_EXCLUDES: readonly string[] = ["sha256-*", "*.sig", "*.att", "*.sbom"];
 
-const MAX_PATTERN_LENGTH = 256;
-
 /**
  * Creates a tag filter from picomatch globs. `*` matches any characters (dots included), so
  * `v1.*` matches `v1.2.3`. Patterns in one list are OR-ed, and `exclude` wins over `include`.
  *
- * @throws TagPolicyError naming the pattern when a glob is empty, contains `/` or whitespace,
- *   or has unbalanced brackets.
+ * @throws TagPolicyError naming the pattern when a glob is empty, contains whitespace or a
+ *   character no tag contains (`/`, `:`, a `,` outside braces), or has unbalanced brackets.
  */
 export function createTagFilter(options: TagFilterOptions = {}): TagFilter {
   const nocase = options.caseSensitive !== true;
@@ -96,6 +95,23 @@ export function createTagFilter(options: TagFilterOptions = {}): TagFilter {
   };
 }
 
+/**
+ * Checks one include or exclude pattern as a stage is saved. The pattern is compiled as
+ * `createTagFilter` compiles it for a poll. Whitespace around it is rejected too, although a
+ * poll trims it, so that the stored pattern is the one that runs.
+ *
+ * @throws TagPolicyError naming the option and the pattern, and saying what is wrong.
+ */
+export function checkTagPattern(pattern: string, option: "include" | "exclude"): void {
+  if (pattern !== pattern.trim()) {
+    throw new TagPolicyError(
+      option,
+      `invalid ${option} pattern ${JSON.stringify(pattern)}: remove the whitespace around it`,
+    );
+  }
+  createTagFilter(option === "include" ? { include: [pattern] } : { exclude: [pattern] });
+}
+
 function toList(value: string | readonly string[] | undefined, option: string): string[] {
   if (value === undefined) {
     return [];
@@ -141,20 +157,4 @@ function compile(pattern: string, option: string, nocase: boolean): { regex: Reg
     const detail = error instanceof Error ? error.message : String(error);
     throw new TagPolicyError(option, `invalid ${option} pattern "${pattern}": ${detail}`);
   }
-}
-
-function patternProblem(pattern: string): string | undefined {
-  if (pattern === "" || pattern === "!") {
-    return "it is empty: leave the list empty to match every tag";
-  }
-  if (pattern.length > MAX_PATTERN_LENGTH) {
-    return `it is longer than ${MAX_PATTERN_LENGTH} characters`;
-  }
-  if (/\s/.test(pattern)) {
-    return "tags contain no whitespace: split a list into separate patterns";
-  }
-  if (pattern.includes("/")) {
-    return "tags contain no /: the repository goes in the image, not the tag pattern";
-  }
-  return undefined;
 }

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "vitest";
-import { createTagFilter, TagPolicyError } from "../src/select.js";
+import { checkTagPattern, createTagFilter, TagPolicyError } from "../src/select.js";
 
 describe("createTagFilter", () => {
   test.each([
@@ -75,6 +75,18 @@ describe("createTagFilter", () => {
     [{ exclude: "!v1*" }, "exclude", /remove the !/],
     [{ exclude: "x".repeat(300) }, "exclude", /longer than 256/],
     [{ include: [5 as unknown as string] }, "include", /must list glob strings/],
+    [{ include: "dev-[*" }, "include", /"dev-\[\*": "\[" at position 5 has no closing "\]"/],
+    [{ include: "dev-*," }, "include", /"dev-\*,": tags contain no ",": give each pattern/],
+    [{ include: "v1.*$" }, "include", /tags contain no "\$"/],
+    [{ include: "^dev-.*" }, "include", /tags contain no "\^"/],
+    [{ include: "dev:*" }, "include", /tags contain no ":"/],
+    [{ include: "dev-{a,b" }, "include", /"\{" has no closing "\}"/],
+    [{ include: "dev-a}" }, "include", /"\}" has no opening "\{"/],
+    [{ include: "dev-)" }, "include", /"\)" has no opening "\("/],
+    [{ include: "dev-]" }, "include", /"\]" has no opening "\["/],
+    [{ include: "dev-[]" }, "include", /empty class/],
+    [{ include: "dev-[=]" }, "include", /tags contain no "=": a class/],
+    [{ exclude: "*#*" }, "exclude", /invalid exclude pattern "\*#\*": tags contain no "#"/],
   ])("rejects %j", (options, option, message) => {
     let caught: unknown;
     try {
@@ -86,5 +98,61 @@ describe("createTagFilter", () => {
     expect(caught).toBeInstanceOf(TagPolicyError);
     expect((caught as TagPolicyError).option).toBe(option);
     expect((caught as TagPolicyError).message).toMatch(message);
+  });
+});
+
+describe("tag pattern syntax", () => {
+  test.each([
+    ["*-{alpine,slim}", "1.0-slim"],
+    ["[[:digit:]]*", "1.2.3"],
+    ["dev-[^a-f]*", "dev-x1"],
+    ["@(main|dev)-*", "dev-7"],
+    ["v\\.*", "v.1"],
+    ["build_?", "build_1"],
+  ])("accepts glob %s", (pattern, tag) => {
+    const filter = createTagFilter({ include: pattern });
+
+    expect(filter.matches(tag)).toBe(true);
+  });
+});
+
+describe("checkTagPattern", () => {
+  test.each([
+    [" dev-*", "include", 'invalid include pattern " dev-*": remove the whitespace around it'],
+    ["dev-* ", "exclude", 'invalid exclude pattern "dev-* ": remove the whitespace around it'],
+    [
+      "dev-[*",
+      "include",
+      'invalid include pattern "dev-[*": "[" at position 5 has no closing "]": close the class, e.g. [0-9]',
+    ],
+    [
+      "dev-*,",
+      "include",
+      'invalid include pattern "dev-*,": tags contain no ",": give each pattern as its own list entry, or write {a,b} for alternatives',
+    ],
+    [
+      "!v1*",
+      "exclude",
+      'invalid exclude pattern "!v1*": remove the !, exclude patterns already exclude',
+    ],
+  ] as const)("rejects %j as %s", (pattern, option, message) => {
+    let caught: unknown;
+    try {
+      checkTagPattern(pattern, option);
+    } catch (error) {
+      caught = error;
+    }
+
+    expect(caught).toBeInstanceOf(TagPolicyError);
+    expect((caught as TagPolicyError).option).toBe(option);
+    expect((caught as TagPolicyError).message).toBe(message);
+  });
+
+  test.each([
+    ["dev-*", "include"],
+    ["!v1*", "include"],
+    ["*-rc*", "exclude"],
+  ] as const)("accepts %s as %s", (pattern, option) => {
+    expect(() => checkTagPattern(pattern, option)).not.toThrow();
   });
 });
