@@ -129,4 +129,52 @@ describe.each(ENGINES)("stage checks on $engine", ({ engine }) => {
     expect((await errorOf(badVolume)).details?.issues?.[0]?.path).toBe("volumes.0.source");
     expect(await listStages(db, projectId)).toEqual(before);
   });
+
+  test.each([
+    [
+      "tagInclude",
+      ["v*", "dev-[*"],
+      "tagInclude.1",
+      '"dev-[*": "[" at position 5 has no closing "]"',
+    ],
+    ["tagInclude", ["dev-*,"], "tagInclude.0", '"dev-*,": tags contain no ","'],
+    ["tagInclude", [" dev-*"], "tagInclude.0", '" dev-*": remove the whitespace around it'],
+    ["tagExclude", ["*-rc*", "v1:*"], "tagExclude.1", '"v1:*": tags contain no ":"'],
+  ])("%s %j gives 422", async (field, patterns, path, message) => {
+    const { db, call, projectId } = await setup();
+
+    const response = await call("POST", "/stages", {
+      projectId,
+      name: "dev",
+      policy: { kind: "newest" },
+      [field]: patterns,
+    });
+    const error = await errorOf(response);
+
+    expect(response.status).toBe(422);
+    expect(error.details?.issues?.map((issue) => issue.path)).toEqual([path]);
+    expect(error.message).toContain(`invalid request: ${path}: invalid`);
+    expect(error.message).toContain(message);
+    expect(await listStages(db, projectId)).toEqual([]);
+  });
+
+  test("bad pattern patch leaves stage unchanged", async () => {
+    const { db, call, projectId } = await setup();
+    const created = await call("POST", "/stages", {
+      projectId,
+      name: "dev",
+      policy: { kind: "newest" },
+      tagInclude: ["dev-*", "@(main|next)-*", "*-{alpine,slim}"],
+      tagExclude: ["*-rc*"],
+    });
+    const { stage } = await json<{ stage: Stage }>(created);
+    const before = await listStages(db, projectId);
+
+    const response = await call("PATCH", `/stages/${stage.id}`, { tagExclude: ["*-rc*,"] });
+
+    expect(created.status).toBe(201);
+    expect(response.status).toBe(422);
+    expect((await errorOf(response)).details?.issues?.[0]?.path).toBe("tagExclude.0");
+    expect(await listStages(db, projectId)).toEqual(before);
+  });
 });

@@ -1,4 +1,4 @@
-import { parseTagPolicy, TagPolicyError } from "@berth/registry";
+import { checkTagPattern, parseTagPolicy, TagPolicyError } from "@berth/registry";
 import {
   type Database,
   getSettings,
@@ -10,20 +10,57 @@ import { ApiError } from "../http/errors.js";
 
 /** The stage fields that are checked beyond the request schema. */
 export interface CheckedStageFields {
+  tagInclude?: readonly string[] | undefined;
+  tagExclude?: readonly string[] | undefined;
   policy?: unknown;
   volumes?: readonly StageVolumeInput[] | undefined;
 }
 
 /**
- * Checks what the schema cannot: the policy the way tag selection reads it, and host volumes
- * against the settings' allow-list. Failures are 422s naming the field, before anything is saved.
+ * Checks what the schema cannot: tag patterns the way the poller compiles them, the policy
+ * the way tag selection reads it, and host volumes against the settings' allow-list.
+ * Failures are 422s naming the field, before anything is saved.
  */
 export async function checkStageFields(db: Database, fields: CheckedStageFields): Promise<void> {
+  checkPatterns("tagInclude", "include", fields.tagInclude);
+  checkPatterns("tagExclude", "exclude", fields.tagExclude);
   if (fields.policy !== undefined) {
     checkPolicy(fields.policy);
   }
   if (fields.volumes !== undefined) {
     await checkVolumes(db, fields.volumes);
+  }
+}
+
+function checkPatterns(
+  field: string,
+  option: "include" | "exclude",
+  patterns: readonly string[] | undefined,
+): void {
+  for (const [index, pattern] of (patterns ?? []).entries()) {
+    const problem = tagPatternProblem(pattern, option);
+    if (problem !== undefined) {
+      throw invalidField(`${field}.${index}`, problem);
+    }
+  }
+}
+
+/**
+ * Returns what is wrong with one include or exclude pattern, or `undefined` when the poller
+ * can use it. `berth import` passes it to the store, which cannot use the registry package.
+ */
+export function tagPatternProblem(
+  pattern: string,
+  option: "include" | "exclude",
+): string | undefined {
+  try {
+    checkTagPattern(pattern, option);
+    return undefined;
+  } catch (error) {
+    if (error instanceof TagPolicyError) {
+      return error.message;
+    }
+    throw error;
   }
 }
 
