@@ -6,6 +6,7 @@ import { createApp } from "./app.js";
 import { ensureFirstAdmin } from "./auth/first-admin.js";
 import type { Config } from "./config.js";
 import { openStore, type Store } from "./open-store.js";
+import { tagPatternProblem } from "./resources/stage-checks.js";
 import { startService } from "./service/service.js";
 import { VERSION } from "./version.js";
 
@@ -113,7 +114,12 @@ async function importSeed(
       },
     );
   });
-  const summary = await importConfig(store.database.db, store.secrets, { text, file, env });
+  const summary = await importConfig(store.database.db, store.secrets, {
+    text,
+    file,
+    env,
+    checkTagPattern: tagPatternProblem,
+  });
   logger.info({ file, ...summary }, "imported the seed file");
 }
 

@@ -95,6 +95,31 @@ describe("berth on the embedded database", { timeout: 120_000 }, () => {
     expect(result.stderr.trim().split("\n")).toHaveLength(1);
   });
 
+  test("bad tag pattern import names its path", async () => {
+    const file = path.join(folder, "bad-tags.yaml");
+    await writeFile(
+      file,
+      [
+        "registries:",
+        '  - { name: local, type: oci, url: "http://127.0.0.1:5000" }',
+        "projects:",
+        "  - slug: tags",
+        "    registry: local",
+        "    repository: acme/tags",
+        "    stages:",
+        '      - { name: dev, policy: { kind: newest }, tags: { include: ["dev-*,"] } }',
+        "",
+      ].join("\n"),
+    );
+
+    const result = await runBerth(["import", file], { BERTH_DATA_DIR: dataDir() });
+
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(
+      'bad-tags.yaml is invalid: projects[0].stages[0].tags.include[0]: invalid include pattern "dev-*,": tags contain no ","',
+    );
+  });
+
   test("wrong secret key prints one line and exits non-zero", async () => {
     const otherKey = Buffer.alloc(32, 9).toString("base64");
 

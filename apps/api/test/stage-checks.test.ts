@@ -1,13 +1,17 @@
 import { randomBytes } from "node:crypto";
 import {
+  ConfigFileError,
   createProject,
   createRegistry,
   createSecrets,
+  importConfig,
+  listProjects,
   listStages,
   updateSettings,
 } from "@berth/store";
 import { describe, expect, test } from "vitest";
 import { resourceRoutes } from "../src/resources/index.js";
+import { tagPatternProblem } from "../src/resources/stage-checks.js";
 import { authApp, login } from "./auth-helpers.js";
 import { ENGINES, errorOf, json, seedUser, useDatabase } from "./helpers.js";
 
@@ -176,5 +180,35 @@ describe.each(ENGINES)("stage checks on $engine", ({ engine }) => {
     expect(response.status).toBe(422);
     expect((await errorOf(response)).details?.issues?.[0]?.path).toBe("tagExclude.0");
     expect(await listStages(db, projectId)).toEqual(before);
+  });
+
+  test("import rejects bad tag patterns", async () => {
+    const { db } = await setup();
+    const text = [
+      "projects:",
+      "  - slug: web",
+      "    registry: local",
+      "    repository: acme/web",
+      "    stages:",
+      '      - { name: dev, policy: { kind: newest }, tags: { include: ["dev-[*", " dev-*"] } }',
+      "",
+    ].join("\n");
+
+    const error = await importConfig(db, secrets, {
+      text,
+      file: "berth.yaml",
+      env: {},
+      checkTagPattern: tagPatternProblem,
+    }).then(
+      () => undefined,
+      (thrown: unknown) => thrown,
+    );
+
+    expect(error).toBeInstanceOf(ConfigFileError);
+    expect((error as ConfigFileError).problems).toEqual([
+      'projects[0].stages[0].tags.include[0]: invalid include pattern "dev-[*": "[" at position 5 has no closing "]": close the class, e.g. [0-9]',
+      'projects[0].stages[0].tags.include[1]: invalid include pattern " dev-*": remove the whitespace around it',
+    ]);
+    expect((await listProjects(db)).map((project) => project.slug)).toEqual(["shop"]);
   });
 });

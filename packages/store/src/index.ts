@@ -5,6 +5,7 @@ export {
   type ImportOptions,
   type ImportSummary,
   importConfig,
+  type TagPatternCheck,
 } from "./config-file/index.js";
 export {
   type Database,

@@ -242,4 +242,37 @@ describe.each(testEngines())("config file on $engine", ({ engine }) => {
       "cache",
     ]);
   });
+
+  test("tag pattern check rejects the file", async () => {
+    const db = await freshDatabase(engine);
+    const text = VALID_HEAD.replace(
+      "policy: { kind: newest }",
+      'policy: { kind: newest }, tags: { include: ["dev-*", "dev-*,"], exclude: ["*-rc,"] }',
+    );
+    const checked: string[] = [];
+    // The store takes the check from its caller, so this one replaces the registry's check.
+    const checkTagPattern = (pattern: string, option: "include" | "exclude") => {
+      checked.push(`${option} ${pattern}`);
+      return pattern.includes(",") ? `invalid ${option} pattern "${pattern}"` : undefined;
+    };
+
+    const error = await importConfig(db, secrets, {
+      text,
+      file: "tags.yaml",
+      env: {},
+      checkTagPattern,
+    }).then(
+      () => undefined,
+      (thrown: unknown) => thrown,
+    );
+
+    expect(error).toBeInstanceOf(ConfigFileError);
+    expect((error as ConfigFileError).problems).toEqual([
+      'projects[0].stages[0].tags.include[1]: invalid include pattern "dev-*,"',
+      'projects[0].stages[0].tags.exclude[0]: invalid exclude pattern "*-rc,"',
+    ]);
+    expect(checked).toEqual(["include dev-*", "include dev-*,", "exclude *-rc,"]);
+    expect(await listRegistries(db)).toEqual([]);
+    expect(await listProjects(db)).toEqual([]);
+  });
 });

@@ -3,6 +3,7 @@ import { exportConfig, importConfig } from "@berth/store";
 import type { Logger } from "pino";
 import type { Config } from "../config.js";
 import { openStore } from "../open-store.js";
+import { tagPatternProblem } from "../resources/stage-checks.js";
 import type { CliOptions, CliOutput } from "./main.js";
 
 /** `berth migrate`: applies pending migrations and checks the secret key. */
@@ -31,6 +32,7 @@ export async function runImport(
       text,
       file,
       env: options.env,
+      checkTagPattern: tagPatternProblem,
     });
     options.output.stdout(
       `imported ${file}: ${summary.created} created, ${summary.updated} updated, ${summary.unchanged} unchanged\n`,

@@ -38,6 +38,7 @@ import {
   type ResolvedStage,
   resolveConfig,
 } from "./resolve.js";
+import { checkTagPatterns, type TagPatternCheck } from "./tag-patterns.js";
 import { checkVolumeSources } from "./volumes.js";
 
 export interface ImportOptions {
@@ -47,6 +48,11 @@ export interface ImportOptions {
   file: string;
   /** Environment from which `*_env` references are read; the caller passes its own. */
   env: Environment;
+  /**
+   * Checks each stage's include and exclude patterns as the poller compiles them.
+   * NOTE: without it, patterns are stored unchecked and a bad one fails at the first poll.
+   */
+  checkTagPattern?: TagPatternCheck;
 }
 
 /** Counts of rows an import created, updated or left as they were. */
@@ -70,6 +76,9 @@ export async function importConfig(
   options: ImportOptions,
 ): Promise<ImportSummary> {
   const parsed = parseConfigFile(options.text, options.file);
+  if (options.checkTagPattern) {
+    checkTagPatterns(parsed, options.file, options.checkTagPattern);
+  }
   const config = resolveConfig(parsed, options.env, options.file);
   const summary: ImportSummary = { created: 0, updated: 0, unchanged: 0 };
   const count = (outcome: Outcome) => {
