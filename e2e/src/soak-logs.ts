@@ -5,7 +5,7 @@
 
 export interface LogFigures {
   pollCycles: number;
-  /** Longest "poll cycle finished" duration, in ms; compare with the 600 s poll lease. */
+  /** Longest "poll cycle finished" duration, in ms. */
   longestPollCycleMs: number | undefined;
   /** "poll lease lost" warnings: results dropped because the other process took the stage. */
   leasesLost: number;

@@ -204,8 +204,8 @@ ${processRows.join("\n")}
 
 ## Polling per process, from its log
 
-A poll lease lasts 600 s and is not renewed during a cycle, so a cycle longer than that
-would let the other process poll the same stages; the longest cycle shows how far off that is.
+A poll lease lasts 600 s and is renewed every third of that while a check runs, so the other
+process skips stages this one is polling; "leases lost" counts the times that failed.
 
 | process | poll cycles | longest cycle | leases lost | stages busy in webhook checks | error lines |
 |---|---|---|---|---|---|
