@@ -2,7 +2,7 @@ import type { Context } from "hono";
 import { bodyLimit as honoBodyLimit } from "hono/body-limit";
 import type { MiddlewareHandler } from "hono/types";
 import type { z } from "zod";
-import { ApiError } from "./errors.js";
+import { ApiError, validationError } from "./errors.js";
 
 /** Default maximum request body: JSON resources are small, so 1 MiB is generous. */
 export const DEFAULT_BODY_LIMIT_BYTES = 1024 * 1024;
@@ -58,5 +58,9 @@ export async function readJsonBody<Schema extends z.ZodType>(
     );
   }
   const value = parseJsonText(await c.req.text());
-  return schema.parse(value);
+  const result = schema.safeParse(value);
+  if (!result.success) {
+    throw validationError(result.error, value);
+  }
+  return result.data;
 }

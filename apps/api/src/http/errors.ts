@@ -8,7 +8,10 @@ import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { Logger } from "pino";
 import { z } from "zod";
+import { fieldIssues } from "./field-issues.js";
 import { takenMessage } from "./unique-violations.js";
+
+export { type FieldIssue, fieldIssues } from "./field-issues.js";
 
 /** Machine-readable error codes; clients branch on these, never on messages. */
 export const API_ERROR_STATUS = {
@@ -28,12 +31,6 @@ export const API_ERROR_STATUS = {
 } as const satisfies Record<string, ContentfulStatusCode>;
 
 export type ApiErrorCode = keyof typeof API_ERROR_STATUS;
-
-/** One field that failed validation: its dotted path and what is wrong with it. */
-export interface FieldIssue {
-  path: string;
-  message: string;
-}
 
 export interface ErrorBody {
   error: { code: ApiErrorCode; message: string; details: unknown };
@@ -86,12 +83,30 @@ const CODE_BY_HTTP_STATUS: Partial<Record<number, ApiErrorCode>> = {
   503: "unavailable",
 };
 
-/** Lists zod issues as field paths and messages, e.g. `{ path: "role", message: "…" }`. */
-export function fieldIssues(error: z.ZodError): FieldIssue[] {
-  return error.issues.map((issue) => ({
-    path: issue.path.map(String).join(".") || "(body)",
-    message: issue.message,
-  }));
+/**
+ * Builds the 422 for a request that failed its schema. Give the validated `input` where it is
+ * at hand, so each message names the value received; without it, zod's messages are kept.
+ */
+export function validationError(error: z.ZodError, input?: unknown): ApiError {
+  const issues = fieldIssues(error, input);
+  const summary = issues.map((issue) => `${issue.path}: ${issue.message}`).join("; ");
+  return new ApiError("validation_failed", `invalid request: ${summary}`, {
+    details: { issues },
+    cause: error,
+  });
+}
+
+/**
+ * Throws the 422 for a request that failed validation, as the `defaultHook` of an OpenAPIHono
+ * app. Its validator (`@hono/zod-validator` 0.9) passes the input as `data` on failure too,
+ * though the hook's type leaves it out.
+ */
+export function validationHook(
+  result: { success: true } | { success: false; error: z.ZodError },
+): void {
+  if (!result.success) {
+    throw validationError(result.error, "data" in result ? result.data : undefined);
+  }
 }
 
 /** Converts anything thrown below a route into an `ApiError`. */
@@ -100,12 +115,7 @@ export function toApiError(error: unknown): ApiError {
     return error;
   }
   if (error instanceof z.ZodError) {
-    const issues = fieldIssues(error);
-    const summary = issues.map((issue) => `${issue.path}: ${issue.message}`).join("; ");
-    return new ApiError("validation_failed", `invalid request: ${summary}`, {
-      details: { issues },
-      cause: error,
-    });
+    return validationError(error);
   }
   if (error instanceof StoreError) {
     return storeApiError(error);

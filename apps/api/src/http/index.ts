@@ -17,5 +17,7 @@ export {
   fieldIssues,
   notFoundHandler,
   toApiError,
+  validationError,
+  validationHook,
 } from "./errors.js";
 export { type SecurityHeadersOptions, securityHeaders } from "./security.js";

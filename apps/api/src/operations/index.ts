@@ -1,5 +1,6 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
 import type { AuthEnv } from "../auth/principal.js";
+import { validationHook } from "../http/errors.js";
 import { registerDeployRoutes } from "./deploys.js";
 import { registerInstanceRoutes } from "./instances.js";
 import { registerQuickDeployRoutes } from "./quick-deploy.js";
@@ -12,12 +13,9 @@ export type { OperationsDeps } from "./types.js";
 /** Deploys, instances, settings and quick deploy, for mounting at `/api/v1`. */
 export function operationRoutes(deps: OperationsDeps): OpenAPIHono<AuthEnv> {
   const app = new OpenAPIHono<AuthEnv>({
-    // Validation failures go to the app's error handler, which answers 422 with field details.
-    defaultHook: (result) => {
-      if (!result.success) {
-        throw result.error;
-      }
-    },
+    // Validation failures become a 422 naming each field and the value received, which the
+    // app's error handler sends.
+    defaultHook: validationHook,
   });
   registerDeployRoutes(app, deps);
   registerInstanceRoutes(app, deps);

@@ -1,5 +1,6 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
 import type { AuthEnv } from "../auth/principal.js";
+import { validationHook } from "../http/errors.js";
 import { documentPlainRoutes } from "./documented-routes.js";
 import { registerProjectRoutes } from "./projects.js";
 import { registerRegistryRoutes } from "./registries.js";
@@ -15,12 +16,9 @@ export type { ResourceDeps } from "./types.js";
  */
 export function resourceRoutes(deps: ResourceDeps): OpenAPIHono<AuthEnv> {
   const app = new OpenAPIHono<AuthEnv>({
-    // Validation failures go to the app's error handler, which returns 422 with field details.
-    defaultHook: (result) => {
-      if (!result.success) {
-        throw result.error;
-      }
-    },
+    // Validation failures become a 422 naming each field and the value received, which the
+    // app's error handler sends.
+    defaultHook: validationHook,
   });
 
   registerRegistryRoutes(app, deps);
