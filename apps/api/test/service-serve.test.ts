@@ -50,7 +50,10 @@ describe("berth serve without a Docker engine or a proxy manager", { timeout: 18
     expect(root.status).toBe(200);
     expect(result.code).toBe(0);
     const warnings = result.stdout.split("\n").filter((line) => line.includes('"level":40'));
-    expect(warnings.filter((line) => line.includes("Docker engine unreachable"))).toHaveLength(1);
+    const engineWarnings = warnings.filter((line) => line.includes("Docker engine unreachable"));
+    expect(engineWarnings).toHaveLength(1);
+    expect(engineWarnings[0]).toContain("no-docker.sock (ENOENT)");
+    expect(engineWarnings[0]).not.toContain('"stack"');
     expect(
       warnings.filter((line) => line.includes("Nginx Proxy Manager is not configured")),
     ).toHaveLength(1);

@@ -9,7 +9,7 @@ import { type Database, getSettings, type Secrets } from "@berth/store";
 import type { Logger } from "pino";
 import { createEventHub, type EventHub } from "../events/hub.js";
 import type { PushNotice, PushOutcome } from "../webhooks/types.js";
-import { missingDockerClient } from "./missing-docker.js";
+import { engineUnreachableWarning, missingDockerClient } from "./missing-docker.js";
 import { pushHandler } from "./push.js";
 
 export interface ServiceOptions {
@@ -95,10 +95,10 @@ async function connectDocker(options: ServiceOptions): Promise<DockerClient | un
       timeoutMs: options.dockerTimeoutMs ?? 5000,
     });
   } catch (error) {
-    options.logger.warn(
-      { err: error },
-      `Docker engine unreachable at ${options.dockerHost ?? "unix:///var/run/docker.sock"}: deploys will fail until BERTH_DOCKER_HOST points at a running engine and Berth restarts`,
-    );
+    // The host and the code are enough to act on, so the stack goes to debug only.
+    const warning = engineUnreachableWarning(options.dockerHost, error);
+    options.logger.warn({ dockerHost: warning.host, code: warning.code }, warning.message);
+    options.logger.debug({ err: error }, "Docker engine connection failed");
     return undefined;
   }
 }
