@@ -1,15 +1,17 @@
 /**
  * `pnpm demo`: starts the local parts of the flow and Berth with its dashboard, pushes sample
- * tags, prints the URL and the sign-in, and keeps running until Ctrl-C stops everything.
+ * tags, prints the URL and the sign-in, and keeps running until Ctrl-C stops everything. It
+ * then exits with status 0, so pnpm reports no failure.
  */
 import { signIn } from "./api-client.js";
 import { DemoOptionError, readDemoOptions } from "./demo-options.js";
+import { createDemoStopper, type DemoStopper } from "./demo-stop.js";
 import { pushShop, waitForDeploy } from "./flow.js";
 import { sendGiteaPush } from "./gitea-hook.js";
 import { ADMIN_USER, type FlowRig, startFlowRig } from "./rig.js";
 import { configureFlow, type FlowSetup } from "./setup.js";
 
-async function main(): Promise<void> {
+async function main(stopper: DemoStopper): Promise<void> {
   const options = readDemoOptions(process.env);
   const where = options.databaseUrl ? "Postgres" : "the embedded database";
   say(`Starting the registry, podman, the proxy stand-in and Berth on ${where}…`);
@@ -18,7 +20,11 @@ async function main(): Promise<void> {
     embedded: !options.databaseUrl,
     ...(options.adminPassword ? { adminPassword: options.adminPassword } : {}),
   });
-  stopOnSignal(rig);
+  started = rig;
+  stopper.onStop(() => rig.stop());
+  if (stopper.requested) {
+    return;
+  }
 
   const api = await signIn(rig.berth.url, ADMIN_USER, rig.adminPassword);
   const setup = await configureFlow(api, rig);
@@ -58,23 +64,24 @@ function hookTarget(rig: FlowRig, setup: FlowSetup, tag: string) {
   };
 }
 
-function stopOnSignal(rig: FlowRig): void {
-  let stopping = false;
-  const stop = () => {
-    if (stopping) return;
-    stopping = true;
-    say("\nStopping…");
-    rig.stop().then(
-      () => process.exit(0),
-      () => process.exit(1),
-    );
-  };
-  process.on("SIGINT", stop);
-  process.on("SIGTERM", stop);
-}
+/** The rig once it runs, so a failure after start-up can stop what the demo started. */
+let started: FlowRig | undefined;
 
-main().catch((error: unknown) => {
+const stopper = createDemoStopper({
+  input: process.stdin,
+  signals: process,
+  exit: (code) => process.exit(code),
+  say,
+});
+
+main(stopper).catch(async (error: unknown) => {
+  if (stopper.requested && started) {
+    // Stopping the rig under a running step fails that step; the stopper exits when done.
+    return;
+  }
   const message = error instanceof DemoOptionError ? error.message : String(error);
   process.stderr.write(`pnpm demo: ${message}\n`);
+  stopper.release();
+  await started?.stop().catch(() => undefined);
   process.exit(1);
 });
