@@ -25,6 +25,10 @@ const schema = z.object({
     .string({ error: (issue) => `expected a project id, got ${JSON.stringify(issue.input)}` })
     .optional(),
   code: z.string({ error: "code is required, e.g. ABC" }),
+  range: z
+    .object({ from: z.number(), to: z.number() })
+    .refine((range) => range.from <= range.to, { error: "from must not exceed to" })
+    .optional(),
 });
 
 /** Validates `input` and returns the message of the issue at `path`. */
@@ -109,6 +113,12 @@ describe("field issue messages", () => {
       input: { scope: "read", id: 42 },
       path: "id",
       message: "expected a project id, got 42",
+    },
+    {
+      name: "object refinement keeps message",
+      input: { scope: "read", range: { from: 9, to: 1 } },
+      path: "range",
+      message: "from must not exceed to",
     },
     {
       name: "missing field keeps schema message",

@@ -73,11 +73,12 @@ function expectationOf(issue: z.core.$ZodIssue, value: unknown): string | undefi
 }
 
 /**
- * Adds the value received to a message the schema wrote, unless the message already quotes it
- * or no value was sent.
+ * Adds the value received to a message the schema wrote, unless the message already quotes it.
+ * Missing values, objects and arrays are left out, because a check on a whole object (a
+ * refinement) would only add "got an object".
  */
 function withValue(message: string, value: unknown, path: readonly PropertyKey[]): string {
-  if (value === undefined) {
+  if (value === undefined || (typeof value === "object" && value !== null)) {
     return message;
   }
   const got = describeValue(value, path);
