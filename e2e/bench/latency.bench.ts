@@ -8,7 +8,7 @@ import os from "node:os";
 import { fileURLToPath } from "node:url";
 import { signIn } from "../src/api-client.js";
 import { pushShop, waitForDeploy } from "../src/flow.js";
-import { sendGiteaPush } from "../src/gitea-hook.js";
+import { sendShopPush } from "../src/gitea-hook.js";
 import { type LogEntry, type PushTiming, percentile, timePush } from "../src/latency.js";
 import { ADMIN_USER, startFlowRig } from "../src/rig.js";
 import { configureFlow } from "../src/setup.js";
@@ -22,15 +22,7 @@ const rig = await startFlowRig({ pollIntervalSeconds: 3600 });
 try {
   const api = await signIn(rig.berth.url, ADMIN_USER, rig.adminPassword);
   const setup = await configureFlow(api, rig);
-  const hook = (tag: string) =>
-    sendGiteaPush({
-      berthUrl: rig.berth.url,
-      secret: setup.giteaSecret,
-      registryHost: rig.registry.host,
-      owner: "acme",
-      name: "shop",
-      tag,
-    });
+  const hook = (tag: string) => sendShopPush(rig, setup, tag);
 
   // The stages' first check records a baseline and deploys nothing, so it runs untimed.
   await pushShop(rig, "base");

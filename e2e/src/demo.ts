@@ -7,9 +7,9 @@ import { signIn } from "./api-client.js";
 import { DemoOptionError, readDemoOptions } from "./demo-options.js";
 import { createDemoStopper, type DemoStopper } from "./demo-stop.js";
 import { pushShop, waitForDeploy } from "./flow.js";
-import { sendGiteaPush } from "./gitea-hook.js";
+import { sendShopPush } from "./gitea-hook.js";
 import { ADMIN_USER, type FlowRig, startFlowRig } from "./rig.js";
-import { configureFlow, type FlowSetup } from "./setup.js";
+import { configureFlow } from "./setup.js";
 
 async function main(stopper: DemoStopper): Promise<void> {
   const options = readDemoOptions(process.env);
@@ -28,7 +28,7 @@ async function main(stopper: DemoStopper): Promise<void> {
 
   const api = await signIn(rig.berth.url, ADMIN_USER, rig.adminPassword);
   const setup = await configureFlow(api, rig);
-  const hook = (tag: string) => sendGiteaPush(hookTarget(rig, setup, tag));
+  const hook = (tag: string) => sendShopPush(rig, setup, tag);
 
   say("Pushing acme/shop:dev-1 and sending its Gitea webhook…");
   await pushShop(rig, "dev-1");
@@ -51,17 +51,6 @@ Press Ctrl-C to stop Berth and everything the demo started.`);
 /** Writes one message for the person running the demo. */
 function say(text: string): void {
   process.stdout.write(`${text}\n`);
-}
-
-function hookTarget(rig: FlowRig, setup: FlowSetup, tag: string) {
-  return {
-    berthUrl: rig.berth.url,
-    secret: setup.giteaSecret,
-    registryHost: rig.registry.host,
-    owner: "acme",
-    name: "shop",
-    tag,
-  };
 }
 
 /** The rig once it runs, so a failure after start-up can stop what the demo started. */

@@ -39,3 +39,29 @@ export async function sendGiteaPush(push: GiteaPush): Promise<number> {
   await response.arrayBuffer();
   return response.status;
 }
+
+/** The parts of a flow rig that `sendShopPush` needs: Berth's URL and the registry's host. */
+export interface ShopHookTarget {
+  berth: { url: string };
+  registry: { host: string };
+}
+
+/**
+ * Announces a tag of the flow's `acme/shop` image, signed with the Gitea secret the flow
+ * set up, or with `secret` to test a wrong one. Returns the response status.
+ */
+export function sendShopPush(
+  rig: ShopHookTarget,
+  setup: { giteaSecret: string },
+  tag: string,
+  secret = setup.giteaSecret,
+): Promise<number> {
+  return sendGiteaPush({
+    berthUrl: rig.berth.url,
+    secret,
+    registryHost: rig.registry.host,
+    owner: "acme",
+    name: "shop",
+    tag,
+  });
+}

@@ -7,7 +7,7 @@
 import { pushTestImage } from "@berth/testing";
 import { type ApiClient, signIn } from "./api-client.js";
 import { type Deploy, FINISHED, listDeploys, runningInstances, waitForDeploy } from "./flow.js";
-import { sendGiteaPush } from "./gitea-hook.js";
+import { sendShopPush } from "./gitea-hook.js";
 import { checkSettledState } from "./kill-checks.js";
 import { type ImageKind, type KillStep, planRounds, type RoundPlan } from "./kill-plan.js";
 import { ADMIN_USER, type FlowRig, POLL_INTERVAL_SECONDS } from "./rig.js";
@@ -197,14 +197,7 @@ const COMMANDS: Record<ImageKind, string[] | undefined> = {
 };
 
 async function announce(rig: FlowRig, setup: FlowSetup, tag: string): Promise<void> {
-  const status = await sendGiteaPush({
-    berthUrl: rig.berth.url,
-    secret: setup.giteaSecret,
-    registryHost: rig.registry.host,
-    owner: "acme",
-    name: "shop",
-    tag,
-  });
+  const status = await sendShopPush(rig, setup, tag);
   if (status !== 202) {
     throw new Error(`the webhook for ${tag} answered ${status}, expected 202`);
   }

@@ -19,7 +19,7 @@ import {
   runningInstances,
   waitForDeploy,
 } from "../src/flow.js";
-import { sendGiteaPush } from "../src/gitea-hook.js";
+import { sendShopPush } from "../src/gitea-hook.js";
 import { ADMIN_USER, type FlowRig, startFlowRig } from "../src/rig.js";
 import { configureFlow, type FlowSetup } from "../src/setup.js";
 import { waitFor } from "../src/wait.js";
@@ -48,14 +48,7 @@ afterAll(async () => {
 });
 
 function hook(tag: string): Promise<number> {
-  return sendGiteaPush({
-    berthUrl: rig.berth.url,
-    secret: setup.giteaSecret,
-    registryHost: rig.registry.host,
-    owner: "acme",
-    name: "shop",
-    tag,
-  });
+  return sendShopPush(rig, setup, tag);
 }
 
 async function onlyRunning(): Promise<Instance> {

@@ -17,7 +17,7 @@ import {
   waitForDeploy,
   waitForFinish,
 } from "../src/flow.js";
-import { sendGiteaPush } from "../src/gitea-hook.js";
+import { sendShopPush } from "../src/gitea-hook.js";
 import {
   findLog,
   lockTable,
@@ -159,14 +159,7 @@ describe("Postgres restarted under Berth", () => {
 });
 
 function hook(tag: string): Promise<number> {
-  return sendGiteaPush({
-    berthUrl: rig.berth.url,
-    secret: setup.giteaSecret,
-    registryHost: rig.registry.host,
-    owner: "acme",
-    name: "shop",
-    tag,
-  });
+  return sendShopPush(rig, setup, tag);
 }
 
 /** Pushes an image whose web server starts 3 s after the container, keeping the health gate busy. */

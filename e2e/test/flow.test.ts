@@ -18,7 +18,7 @@ import {
   waitForDeploy,
   waitForFinish,
 } from "../src/flow.js";
-import { sendGiteaPush } from "../src/gitea-hook.js";
+import { sendShopPush } from "../src/gitea-hook.js";
 import { watchProxy } from "../src/proxy-watch.js";
 import {
   ADMIN_USER,
@@ -49,14 +49,7 @@ afterAll(async () => {
 });
 
 function hook(tag: string, secret = setup.giteaSecret): Promise<number> {
-  return sendGiteaPush({
-    berthUrl: rig.berth.url,
-    secret,
-    registryHost: rig.registry.host,
-    owner: "acme",
-    name: "shop",
-    tag,
-  });
+  return sendShopPush(rig, setup, tag, secret);
 }
 
 async function push(tag: string, kind: "good" | "broken" = "good"): Promise<string> {
