@@ -13,15 +13,16 @@ import { deployLogFor, notifyDeployOutcome, type PipelineDeps } from "./pipeline
 
 /**
  * Finishes the switch of a deploy interrupted in `proxy` or `retire`: points the stage's
- * proxy host at its instance (again), retires the older instances, marks the deploy
+ * proxy host at its instance (in `proxy` only), retires the older instances, marks the deploy
  * succeeded and sends the `deploy.succeeded` notification. Returns false when the deploy
  * died earlier, its instance is not healthy, its container no longer runs or finishing
  * failed. The caller then fails the deploy.
  *
  * NOTE: no heartbeat runs meanwhile, so when retire waits longer than the stale limit for a
  * container to stop, another Berth process sharing the database may sweep this deploy too.
- * NOTE: when finishing fails (the proxy manager or the engine unreachable), the caller fails
- * the deploy and removes its container, although the proxy host may forward to it already.
+ * NOTE: when the proxy switch of a deploy that died in `proxy` fails (the proxy manager
+ * unreachable), the caller fails the deploy and removes its container, although the proxy
+ * host may forward to it already.
  */
 export async function finishInterruptedSwitch(
   deps: PipelineDeps,
@@ -45,13 +46,16 @@ export async function finishInterruptedSwitch(
   let context: DeployContext;
   try {
     context = await loadDeployContext(deps.db, deploy);
-    const upstream =
-      instance.upstreamHost && instance.upstreamPort
-        ? { host: instance.upstreamHost, port: instance.upstreamPort }
-        : undefined;
-    await setDeployStep(deps.db, deploy.id, "proxy", deps.now());
-    await switchProxyHost(deps, context, instance.id, upstream, {}, log);
-    await setDeployStep(deps.db, deploy.id, "retire", deps.now());
+    // The pipeline enters retire only after the proxy host forwards to the new instance, so
+    // a deploy that died in retire needs no proxy manager, which may be the part that is down.
+    if (step === "proxy") {
+      const upstream =
+        instance.upstreamHost && instance.upstreamPort
+          ? { host: instance.upstreamHost, port: instance.upstreamPort }
+          : undefined;
+      await switchProxyHost(deps, context, instance.id, upstream, {}, log);
+      await setDeployStep(deps.db, deploy.id, "retire", deps.now());
+    }
     await retireInstances(deps, context, instance.id, log);
   } catch (error) {
     await log("error", step, `finishing the switch failed: ${messageOf(error)}`);

@@ -87,6 +87,19 @@ async function interruptSecondDeploy(
   return { stage, old: old!, deployId: claimed!.id };
 }
 
+/** Returns `target` with `method` replaced by one that rejects, as when its server is down. */
+function failOn<T extends object>(target: T, method: keyof T): T {
+  return new Proxy(target, {
+    get(object, property) {
+      if (property === method) {
+        return () => Promise.reject(new Error("connect ECONNREFUSED 127.0.0.1:81"));
+      }
+      const value: unknown = Reflect.get(object, property, object);
+      return typeof value === "function" ? value.bind(object) : value;
+    },
+  });
+}
+
 async function waitForStep(deployId: string, step: string): Promise<void> {
   await waitFor(async () => (await getDeploy(rig.handle.db, deployId)).step === step);
 }
@@ -124,6 +137,32 @@ describe("recovery after the health gate", () => {
     expect(messages).toContain(
       `Berth stopped during step retire after the health gate passed; finishing the switch to ${instance!.containerName} on recovery`,
     );
+  });
+
+  test("death in retire finishes without the proxy manager", async () => {
+    const hanging = hangOn(rig.docker, "stopContainer");
+    const { old, deployId } = await interruptSecondDeploy("retire-proxy-down", {
+      docker: hanging,
+    });
+    await waitForStep(deployId, "retire");
+
+    const worker = makeWorker(rig, {
+      heartbeatIntervalMs: 100,
+      staleAfterMs: 1500,
+      proxy: failOn(rig.proxy, "findHostByDomain"),
+    });
+    await worker.start();
+    await waitFor(async () => (await getDeploy(rig.handle.db, deployId)).status !== "running");
+    await worker.stop();
+
+    expect((await getDeploy(rig.handle.db, deployId)).status).toBe("succeeded");
+    const [instance] = await listDeployInstances(rig.handle.db, deployId);
+    expect(instance?.status).toBe("running");
+    expect((await rig.docker.inspectContainer(instance!.containerId!))?.running).toBe(true);
+    expect(forwardTarget(instance!.domain)).toBe(
+      `${instance!.upstreamHost}:${instance!.upstreamPort}`,
+    );
+    expect((await getInstance(rig.handle.db, old.id)).status).toBe("removed");
   });
 
   test("finished switch sends deploy.succeeded", async () => {

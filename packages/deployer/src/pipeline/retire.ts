@@ -28,7 +28,6 @@ export async function retireInstances(
         await deps.docker.stopContainer(instance.containerId, deps.stopTimeoutSeconds);
         await deps.docker.removeContainer(instance.containerId);
       }
-      await removeTagHost(deps, context, instance, log);
       await updateInstance(deps.db, instance.id, { status: "removed", stoppedAt: deps.now() });
       await log("info", "retire", `retired ${instance.containerName} (${instance.tag})`);
     } catch (error) {
@@ -36,6 +35,19 @@ export async function retireInstances(
         "warn",
         "retire",
         `could not retire ${instance.containerName}: ${messageOf(error)}`,
+      );
+      continue;
+    }
+
+    // The container is gone and recorded as removed, so a proxy manager that is down leaves
+    // at most a per-tag host forwarding to nothing, never an instance row without a container.
+    try {
+      await removeTagHost(deps, context, instance, log);
+    } catch (error) {
+      await log(
+        "warn",
+        "retire",
+        `could not remove the per-tag proxy host of ${instance.containerName}: ${messageOf(error)}; delete it in Nginx Proxy Manager`,
       );
     }
   }
