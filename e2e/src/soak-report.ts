@@ -156,8 +156,9 @@ export function renderSoakPage(figures: SoakFigures): string {
   return `# Soak: ${o.processes} processes on one database under load
 
 Machine: ${figures.machine}. Load average (1, 5, 15 min) at the end:
-${figures.loadAverage.map((value) => value.toFixed(2)).join(", ")}. Other helpers ran tests on the same 2 cores during the
-run, so latencies here are upper bounds for this machine, not a property of Berth alone.
+${figures.loadAverage.map((value) => value.toFixed(2)).join(", ")}. The load generator, Postgres, the registry and podman
+share the machine with Berth, and a load average above the core count means other work ran
+too, so latencies are upper bounds for this machine.
 Script: \`BENCH=soak pnpm --filter @berth/e2e bench\` (e2e/bench/soak.bench.ts, scenario in
 e2e/src/soak.ts).
 
