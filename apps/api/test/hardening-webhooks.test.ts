@@ -1,5 +1,5 @@
 import * as store from "@berth/store";
-import { snapshotTables } from "@berth/testing";
+import { type Json, jsonPaths, mutateJson, snapshotTables } from "@berth/testing";
 import fc from "fast-check";
 import { describe, expect, test } from "vitest";
 import { hmacSha256Hex } from "../src/webhooks/signature.js";
@@ -9,8 +9,6 @@ import { configureSecret, SECRET, webhookApp } from "./webhooks-helpers.js";
 
 /** A fixed seed makes a failure repeatable; the run count keeps each source under a few seconds. */
 const RUNS = { seed: 20261204, numRuns: 120 };
-
-type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
 /** A valid body per source: the fuzzer breaks these so most runs reach the payload parser. */
 const TEMPLATES: Record<string, Json> = {
@@ -46,39 +44,11 @@ const TEMPLATES: Record<string, Json> = {
   generic: { image: "registry.example.test/acme/app:1.2.3" },
 };
 
-/** Lists every path into `value` (objects and arrays), the root included as `[]`. */
-function paths(value: Json, prefix: Array<string | number> = []): Array<Array<string | number>> {
-  const own = [prefix];
-  if (value === null || typeof value !== "object") return own;
-  const keys = Array.isArray(value) ? value.map((_, index) => index) : Object.keys(value);
-  return own.concat(
-    keys.flatMap((key) => paths((value as Record<string, Json>)[key] as Json, [...prefix, key])),
-  );
-}
-
-/** Replaces (or deletes, for `undefined`) the value at one path of a copy of `template`. */
-function mutate(template: Json, path: Array<string | number>, value: Json | undefined): Json {
-  if (path.length === 0) return value ?? null;
-  const copy = structuredClone(template) as Record<string, Json>;
-  let parent: Json = copy;
-  for (const key of path.slice(0, -1)) {
-    if (parent === null || typeof parent !== "object") return copy;
-    parent = (parent as Record<string, Json>)[key] ?? null;
-  }
-  // An earlier edit may have replaced this path's parent with a scalar.
-  if (parent === null || typeof parent !== "object") return copy;
-  const target = parent as Record<string, Json>;
-  const last = path[path.length - 1] as string;
-  if (value === undefined) delete target[last];
-  else target[last] = value;
-  return copy;
-}
-
 const encode = (text: string) => new TextEncoder().encode(text);
 
 function bodyFor(source: string): fc.Arbitrary<Uint8Array> {
   const template = TEMPLATES[source] as Json;
-  const templatePaths = paths(template);
+  const templatePaths = jsonPaths(template);
   const broken = fc
     .array(
       fc.tuple(
@@ -90,7 +60,7 @@ function bodyFor(source: string): fc.Arbitrary<Uint8Array> {
     .map((edits) =>
       edits.reduce<Json>(
         (body, [index, value]) =>
-          mutate(
+          mutateJson(
             body,
             templatePaths[index % templatePaths.length] ?? [],
             (value ?? undefined) as Json | undefined,

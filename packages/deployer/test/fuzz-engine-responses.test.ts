@@ -2,6 +2,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { type Json, jsonPaths, mutateJson } from "@berth/testing";
 import fc from "fast-check";
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
 import { createDockerClient } from "../src/docker/client.js";
@@ -51,36 +52,6 @@ const TEMPLATES = {
   engineError: { message: "No such container: 4f1c2d3e" },
 } as const;
 
-type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
-
-/** Lists every path into `value`, the root included as `[]`. */
-function paths(value: Json, prefix: Array<string | number> = []): Array<Array<string | number>> {
-  const own = [prefix];
-  if (value === null || typeof value !== "object") return own;
-  const keys = Array.isArray(value) ? value.map((_, index) => index) : Object.keys(value);
-  return own.concat(
-    keys.flatMap((key) => paths((value as Record<string, Json>)[key] as Json, [...prefix, key])),
-  );
-}
-
-/** Replaces (or deletes, for `undefined`) the value at one path of a copy of `template`. */
-function mutate(template: Json, at: Array<string | number>, value: Json | undefined): Json {
-  if (at.length === 0) return value ?? null;
-  const copy = structuredClone(template);
-  let parent: Json = copy;
-  for (const key of at.slice(0, -1)) {
-    if (parent === null || typeof parent !== "object") return copy;
-    parent = (parent as Record<string, Json>)[key] ?? null;
-  }
-  // An earlier edit may have replaced this path's parent with a scalar.
-  if (parent === null || typeof parent !== "object") return copy;
-  const target = parent as Record<string, Json>;
-  const last = at[at.length - 1] as string;
-  if (value === undefined) delete target[last];
-  else target[last] = value;
-  return copy;
-}
-
 const encode = (text: string) => new TextEncoder().encode(text);
 
 /** Values of the wrong type, or of the right type with hostile content. */
@@ -92,7 +63,7 @@ const wrongValue: fc.Arbitrary<Json> = fc.oneof(
 /** Bodies around one template: broken copies, cut text, other JSON, bytes, HTML, huge. */
 function bodyAround(template: Json): fc.Arbitrary<Uint8Array> {
   const text = JSON.stringify(template);
-  const templatePaths = paths(template);
+  const templatePaths = jsonPaths(template);
   const broken = fc
     .array(fc.tuple(fc.nat(templatePaths.length - 1), fc.option(wrongValue)), {
       minLength: 1,
@@ -101,7 +72,7 @@ function bodyAround(template: Json): fc.Arbitrary<Uint8Array> {
     .map((edits) =>
       edits.reduce<Json>(
         (body, [index, value]) =>
-          mutate(body, templatePaths[index] ?? [], (value ?? undefined) as Json | undefined),
+          mutateJson(body, templatePaths[index] ?? [], (value ?? undefined) as Json | undefined),
         template,
       ),
     )

@@ -1,6 +1,6 @@
 import { readFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
-import { snapshotTables } from "@berth/testing";
+import { type Json, jsonPaths, mutateJson, snapshotTables } from "@berth/testing";
 import fc from "fast-check";
 import { afterAll, describe, expect, test } from "vitest";
 import { parse, stringify } from "yaml";
@@ -29,8 +29,6 @@ const ENV = {
 };
 const secrets = createSecrets(parseKeyring(generateSecretKey()));
 
-type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
-
 const handles: DatabaseHandle[] = [];
 afterAll(async () => {
   for (const handle of handles) await handle.close();
@@ -39,36 +37,8 @@ afterAll(async () => {
 /** Reads every row of every table, to compare the database before and after an import. */
 const snapshot = (db: Database) => snapshotTables(db, schema);
 
-/** Lists every path into `value`, the root included as `[]`. */
-function paths(value: Json, prefix: Array<string | number> = []): Array<Array<string | number>> {
-  const own = [prefix];
-  if (value === null || typeof value !== "object") return own;
-  const keys = Array.isArray(value) ? value.map((_, index) => index) : Object.keys(value);
-  return own.concat(
-    keys.flatMap((key) => paths((value as Record<string, Json>)[key] as Json, [...prefix, key])),
-  );
-}
-
-/** Replaces (or deletes, for `undefined`) the value at one path of a copy of `document`. */
-function mutate(document: Json, path: Array<string | number>, value: Json | undefined): Json {
-  if (path.length === 0) return value ?? null;
-  const copy = structuredClone(document);
-  let parent: Json = copy;
-  for (const key of path.slice(0, -1)) {
-    if (parent === null || typeof parent !== "object") return copy;
-    parent = (parent as Record<string, Json>)[key] ?? null;
-  }
-  // An earlier edit may have replaced this path's parent with a scalar.
-  if (parent === null || typeof parent !== "object") return copy;
-  const target = parent as Record<string, Json>;
-  const last = path[path.length - 1] as string;
-  if (value === undefined) delete target[last];
-  else target[last] = value;
-  return copy;
-}
-
 function fileText(example: Json): fc.Arbitrary<string> {
-  const examplePaths = paths(example);
+  const examplePaths = jsonPaths(example);
   const value = fc.oneof(
     fc.jsonValue({ maxDepth: 3 }),
     fc.string({ maxLength: 5000 }),
@@ -82,7 +52,7 @@ function fileText(example: Json): fc.Arbitrary<string> {
     .map((edits) =>
       edits.reduce<Json>(
         (document, [index, next]) =>
-          mutate(document, examplePaths[index] ?? [], (next ?? undefined) as Json | undefined),
+          mutateJson(document, examplePaths[index] ?? [], (next ?? undefined) as Json | undefined),
         example,
       ),
     )

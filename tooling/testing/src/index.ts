@@ -12,6 +12,7 @@ export {
   pushTestImage,
   type TestRegistryCredentials,
 } from "./images.js";
+export { type Json, type JsonPath, jsonPaths, mutateJson } from "./json-mutation.js";
 export {
   type NpmStandIn,
   type NpmStandInOptions,
