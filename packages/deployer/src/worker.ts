@@ -117,7 +117,7 @@ export function createDeployWorker(options: DeployWorkerOptions): DeployWorker {
   const claiming = failureRun(logger, "claiming deploys");
   const sweepingStale = failureRun(logger, "sweeping stale deploys");
   const heartbeat = failureRun(logger, "heartbeat");
-  let orphanSweepFailing = false;
+  const sweepingOrphans = failureRun(logger, "sweeping containers of removed instances");
 
   async function claimOne(): Promise<Deploy | null> {
     const maxRunning = await readConcurrency(options.db);
@@ -197,20 +197,13 @@ export function createDeployWorker(options: DeployWorkerOptions): DeployWorker {
     sweeping = false;
   }
 
-  /** Removes containers of removed instances; an engine outage is logged once, not per sweep. */
+  /** Removes containers of removed instances. An engine outage gets one warning; repeats go to debug. */
   async function sweepOrphans(): Promise<void> {
     try {
       await removeOrphanContainers(deps);
-      if (orphanSweepFailing) logger.info("sweeping containers of removed instances works again");
-      orphanSweepFailing = false;
+      sweepingOrphans.succeeded();
     } catch (error) {
-      if (!orphanSweepFailing) {
-        logger.warn(
-          { error: messageOf(error) },
-          "sweeping containers of removed instances failed; retrying at every sweep",
-        );
-      }
-      orphanSweepFailing = true;
+      sweepingOrphans.failed(error);
     }
   }
 
