@@ -69,6 +69,21 @@ export function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
+/**
+ * Returns the message of the innermost `cause`: the system's own words (`connect
+ * ECONNREFUSED 127.0.0.1:5432`) rather than a wrapper's "fetch failed" or drizzle's
+ * "Failed query: …" with the SQL text.
+ */
+export function rootCauseMessage(error: unknown): string {
+  let current = error;
+  for (let depth = 0; depth < 5; depth += 1) {
+    const cause = (current as { cause?: unknown } | null)?.cause;
+    if (!(cause instanceof Error)) break;
+    current = cause;
+  }
+  return messageOf(current);
+}
+
 /** A manual operation cannot run on the deploy or instance in its current state. */
 export class OperationError extends Error {
   override readonly name = "OperationError";

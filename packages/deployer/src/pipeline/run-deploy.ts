@@ -16,7 +16,13 @@ import {
 } from "@berth/store";
 import type { Logger } from "pino";
 import type { DockerClient, ImageHealthcheck } from "../docker/types.js";
-import { DeployError, type DeployStep, DockerError, messageOf } from "../errors.js";
+import {
+  DeployError,
+  type DeployStep,
+  DockerError,
+  messageOf,
+  rootCauseMessage,
+} from "../errors.js";
 import type { ProxyManagerClient } from "../proxy/client.js";
 import { buildContainerSpec } from "./container-spec.js";
 import { type DeployContext, engineRepository, loadDeployContext } from "./context.js";
@@ -26,7 +32,7 @@ import type { DeployEvent, Notifier } from "./notify.js";
 import { switchProxyHost } from "./proxy-step.js";
 import { resolveDigest } from "./resolve.js";
 import { retireInstances } from "./retire.js";
-import { retryWhileUnreachable, rootCauseMessage } from "./store-retry.js";
+import { retryWhileUnreachable } from "./store-retry.js";
 
 /** Dependencies of the pipeline, injected by the worker. */
 export interface PipelineDeps {

@@ -1,6 +1,7 @@
 /** Store writes that must outlast a short database outage, such as a Postgres restart. */
 import { toStoreError } from "@berth/store";
 import type { Logger } from "pino";
+import { rootCauseMessage } from "../errors.js";
 
 export interface StoreRetryOptions {
   logger: Logger;
@@ -44,20 +45,6 @@ export async function retryWhileUnreachable<T>(
       await new Promise((resolve) => setTimeout(resolve, intervalMs));
     }
   }
-}
-
-/**
- * Returns the message of the innermost `cause`: the driver's own words (`connect
- * ECONNREFUSED 127.0.0.1:5432`) rather than drizzle's "Failed query: …" with the SQL text.
- */
-export function rootCauseMessage(error: unknown): string {
-  let current = error;
-  for (let depth = 0; depth < 5; depth += 1) {
-    const cause = (current as { cause?: unknown } | null)?.cause;
-    if (!(cause instanceof Error)) break;
-    current = cause;
-  }
-  return current instanceof Error ? current.message : String(current);
 }
 
 /** Logs a periodic task's failures: the first of a run as a warning, repeats at debug. */

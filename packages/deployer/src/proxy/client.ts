@@ -2,7 +2,7 @@
  * The Nginx Proxy Manager client: token login with the expiry honoured, proxy-host CRUD and
  * the domain search Berth uses to update the host it owns instead of adding a duplicate.
  */
-import { messageOf, ProxyError } from "../errors.js";
+import { ProxyError, rootCauseMessage } from "../errors.js";
 import {
   describeValue,
   InvalidResponseError,
@@ -210,7 +210,7 @@ class SessionKeeper {
       });
     } catch (error) {
       throw new ProxyError(
-        `Nginx Proxy Manager at ${this.base.origin} did not answer ${method} ${url.pathname}: ${rootMessage(error)}: check that it is running and that the URL in settings is right`,
+        `Nginx Proxy Manager at ${this.base.origin} did not answer ${method} ${url.pathname}: ${rootCauseMessage(error)}: check that it is running and that the URL in settings is right`,
         { kind: "other", cause: error },
       );
     }
@@ -227,7 +227,7 @@ class SessionKeeper {
       text = await response.text();
     } catch (error) {
       throw new ProxyError(
-        `Nginx Proxy Manager at ${this.base.origin} broke off its response to ${method} ${url.pathname}: ${rootMessage(error)}: check that it is running, then retry`,
+        `Nginx Proxy Manager at ${this.base.origin} broke off its response to ${method} ${url.pathname}: ${rootCauseMessage(error)}: check that it is running, then retry`,
         { statusCode: response.status, kind: "other", cause: error },
       );
     }
@@ -323,15 +323,6 @@ function toSession(body: unknown, base: URL): Session {
     );
   }
   return { token: fields.token, expiresAt };
-}
-
-/** Returns the innermost message of an error chain: `connect ECONNREFUSED …`, not `fetch failed`. */
-function rootMessage(error: unknown): string {
-  let current = error;
-  while (current instanceof Error && current.cause instanceof Error) {
-    current = current.cause;
-  }
-  return messageOf(current);
 }
 
 function parseJson(text: string): unknown {
