@@ -141,7 +141,9 @@ describe("engine and proxy manager faults", () => {
 
     expect(["failed", "rolled_back"]).toContain(finished.status);
     expect(finished.step).toBe("proxy");
-    expect(finished.error).toContain(`Nginx Proxy Manager at ${npmForwarder.url} did not answer`);
+    expect(finished.error).toContain(
+      `Nginx Proxy Manager at ${npmForwarder.url} did not respond to`,
+    );
     expect(finished.error).toMatch(/ECONNREFUSED/);
     expect(finished.error).toMatch(/check that it is running and that the URL in settings/);
     expect(await deployContainers(finished.id)).toEqual([]);

@@ -1,7 +1,7 @@
 /**
- * One registry refusing, stalling beyond Berth's registry timeout, or returning 429 under a
- * running `berth serve`: only its stage backs off, with the reason and the next attempt in
- * the stages API, while the other registry's stage keeps deploying what the poller finds.
+ * Registry faults under a running `berth serve`: one registry refuses, stalls beyond Berth's
+ * registry timeout, or returns 429. Only its stage backs off, and the stages API shows the
+ * reason and the next attempt. The other registry's stage keeps deploying what the poller finds.
  */
 import { writeFile } from "node:fs/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";

@@ -187,7 +187,7 @@ describe("registry tags and access checks against docker-registry", () => {
   });
 });
 
-/** A TCP server on 127.0.0.1 that accepts connections and never answers, like a hung registry. */
+/** A TCP server on 127.0.0.1 that accepts connections and never responds, like a hung registry. */
 async function startStalledServer(): Promise<{ url: string; stop(): Promise<void> }> {
   const sockets = new Set<Socket>();
   const server: Server = createServer((socket) => {

@@ -149,7 +149,7 @@ describe("proxy manager client", () => {
 
     expect(error.kind).toBe("other");
     expect(error.message).toContain(
-      `Nginx Proxy Manager at ${url} did not answer POST /api/tokens`,
+      `Nginx Proxy Manager at ${url} did not respond to POST /api/tokens`,
     );
     expect(error.message).toMatch(/ECONNREFUSED/);
     expect(error.message).toMatch(

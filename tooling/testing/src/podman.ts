@@ -22,7 +22,7 @@ export interface TestPodman {
   /** Environment that points the `podman` command at this service's configuration. */
   env: NodeJS.ProcessEnv;
   /**
-   * Stops the API service only, as an engine outage: the socket stops answering while the
+   * Stops the API service only, as an engine outage: the socket stops responding while the
    * containers keep running under conmon and their published ports keep serving.
    */
   stopService(): Promise<void>;
@@ -76,7 +76,7 @@ export async function startPodman(options: StartPodmanOptions = {}): Promise<Tes
   };
 }
 
-/** Spawns `podman system service` on `socketPath` and waits until it answers `/_ping`. */
+/** Spawns `podman system service` on `socketPath` and waits until it responds to `/_ping`. */
 async function startService(env: NodeJS.ProcessEnv, socketPath: string): Promise<ChildProcess> {
   const service = spawn("podman", ["system", "service", "--time=0", `unix://${socketPath}`], {
     env,

@@ -11,7 +11,7 @@ import { promisify } from "node:util";
 
 const run = promisify(execFile);
 
-/** Where Debian's postgresql packages install each major version's programs. */
+/** Folder under which Debian's postgresql packages install each major version's programs. */
 const POSTGRES_ROOT = "/usr/lib/postgresql";
 
 /** Postgres refuses to run as root, so root runs the cluster as this system user. */

@@ -19,7 +19,7 @@ const BEARER = /^Bearer\s+(\S+)$/i;
  * given access level, and sets `principal`. No or an invalid credential gives 401, too low a
  * role or scope 403. A state-changing request authenticated by the cookie must also come
  * from the server's own origin, since browsers attach cookies to cross-site requests too.
- * A token limited to one project gets 403 unless `reach` says the route is project-owned
+ * A token limited to one project gets 403 unless `reach` marks the route as project-owned
  * (the route then checks each id with `requireInProject`) or about the caller's own account.
  */
 export function requireAuth(

@@ -17,7 +17,7 @@ function stageOf(event: BerthEvent): string {
 
 /**
  * Creates a filter that passes the events of one project's stages. A stage never moves to
- * another project, so each stage's answer is read once and kept for the stream's lifetime.
+ * another project, so each stage's project is looked up once and kept for the stream's lifetime.
  */
 export function projectEventFilter(
   db: Database,

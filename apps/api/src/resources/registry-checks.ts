@@ -116,7 +116,7 @@ export function registerRegistryCheckRoutes(app: OpenAPIHono<AuthEnv>, deps: Res
 }
 
 /**
- * Raises 403 when a limited token asks for a repository other than its project's: registries
+ * Raises 403 when a limited token requests a repository other than its project's: registries
  * are shared by every project, so any other listing reaches beyond the project.
  */
 async function requireOwnRepository(

@@ -103,10 +103,10 @@ export interface Volume {
   readOnly: boolean;
 }
 
-/** What the poller last did for a stage. */
+/** The poller's last result for a stage. */
 export interface PollStatus {
   lastPolledAt: string | null;
-  /** Why the last poll failed, or null when it succeeded. */
+  /** The error of the last poll, or null when it succeeded. */
   lastError: string | null;
   lastErrorAt: string | null;
   /** Failed polls in a row. */

@@ -210,7 +210,7 @@ class SessionKeeper {
       });
     } catch (error) {
       throw new ProxyError(
-        `Nginx Proxy Manager at ${this.base.origin} did not answer ${method} ${url.pathname}: ${rootCauseMessage(error)}: check that it is running and that the URL in settings is right`,
+        `Nginx Proxy Manager at ${this.base.origin} did not respond to ${method} ${url.pathname}: ${rootCauseMessage(error)}: check that it is running and that the URL in settings is right`,
         { kind: "other", cause: error },
       );
     }
@@ -265,7 +265,7 @@ function unwrap(reply: RawReply, base: URL, method: string, path: string): unkno
   );
 }
 
-/** Hints that say what to do about each kind of failed request. */
+/** Hints on what to do about each kind of failed request. */
 const HINTS: Record<ProxyError["kind"], string> = {
   auth: "check the Nginx Proxy Manager email and password in settings",
   conflict:
