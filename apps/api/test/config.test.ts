@@ -71,6 +71,10 @@ describe("config", () => {
       env: { BERTH_DEPLOY_STALE_AFTER_SECONDS: "2" },
       message: 'BERTH_DEPLOY_STALE_AFTER_SECONDS is "2": expected a whole number from 3 to 3600',
     },
+    {
+      env: { BERTH_REGISTRY_TIMEOUT_SECONDS: "0" },
+      message: 'BERTH_REGISTRY_TIMEOUT_SECONDS is "0": expected a whole number from 1 to 600',
+    },
     { env: { BERTH_SECRET_KEY: "too-short" }, message: "BERTH_SECRET_KEY is not a valid key" },
     {
       env: { DATABASE_URL: "postgres://127.0.0.1/berth" },
