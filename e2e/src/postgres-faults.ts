@@ -67,10 +67,22 @@ export async function waitForLockWaiter(
 export interface HealthSample {
   status: number;
   reachable: boolean | undefined;
+  /** `Date.now()` when the request was sent. */
+  sentAt: number;
 }
 
-/** Samples Berth's health route every 100 ms until `stop()`, which returns the samples. */
-export function watchHealth(berthUrl: string): { stop(): Promise<HealthSample[]> } {
+/** A running sampler of Berth's health route. */
+export interface HealthWatch {
+  /**
+   * Stops once a request sent after this call answers 200, or after `timeoutMs`, and returns
+   * every sample. Requests still in flight at the call may answer 503 after Berth recovered,
+   * so only the later ones tell whether it stays up.
+   */
+  stopWhenHealthy(timeoutMs?: number): Promise<{ samples: HealthSample[]; since: number }>;
+}
+
+/** Samples Berth's health route every 100 ms until told to stop. */
+export function watchHealth(berthUrl: string): HealthWatch {
   const samples: HealthSample[] = [];
   let watching = true;
   const loop = (async () => {
@@ -80,23 +92,29 @@ export function watchHealth(berthUrl: string): { stop(): Promise<HealthSample[]>
     }
   })();
   return {
-    async stop() {
+    async stopWhenHealthy(timeoutMs = 10_000) {
+      const since = Date.now();
+      const healthyAfter = () => samples.some((s) => s.sentAt >= since && s.status === 200);
+      while (!healthyAfter() && Date.now() < since + timeoutMs) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
       watching = false;
       await loop;
-      return samples;
+      return { samples, since };
     },
   };
 }
 
 async function sampleHealth(berthUrl: string): Promise<HealthSample> {
+  const sentAt = Date.now();
   try {
     const response = await fetch(`${berthUrl}/api/v1/health`, {
       signal: AbortSignal.timeout(5000),
     });
     const body = (await response.json()) as { database?: { reachable?: boolean } };
-    return { status: response.status, reachable: body.database?.reachable };
+    return { status: response.status, reachable: body.database?.reachable, sentAt };
   } catch {
-    return { status: 0, reachable: undefined };
+    return { status: 0, reachable: undefined, sentAt };
   }
 }
 
