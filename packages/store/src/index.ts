@@ -121,6 +121,11 @@ export {
   updateProject,
 } from "./queries/projects.js";
 export {
+  type ClaimStaleDeployOptions,
+  claimStaleDeploy,
+  releaseStaleDeploy,
+} from "./queries/recovery-claims.js";
+export {
   createRegistry,
   deleteRegistry,
   getRegistry,
