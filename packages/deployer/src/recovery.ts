@@ -6,6 +6,7 @@
  */
 import {
   appendDeployLog,
+  claimStaleDeploy,
   type Deploy,
   finishDeploy,
   getInstance,
@@ -13,8 +14,10 @@ import {
   listInterruptedDeploys,
   listLiveInstances,
   projects,
+  releaseStaleDeploy,
   StoreError,
   stages,
+  touchDeploys,
   updateInstance,
 } from "@berth/store";
 import { eq } from "drizzle-orm";
@@ -22,14 +25,28 @@ import { messageOf } from "./errors.js";
 import { type DeployContext, loadDeployContext } from "./pipeline/context.js";
 import { LABELS } from "./pipeline/naming.js";
 import { notifyDeployOutcome, type PipelineDeps } from "./pipeline/run-deploy.js";
+import { failureRun } from "./pipeline/store-retry.js";
 import { finishInterruptedSwitch } from "./recovery-switch.js";
 
-/** Deploys a stale sweep ended, by outcome. */
+/** Deploys a stale sweep acted on, by outcome. */
 export interface SweepResult {
   /** Deploys that died after the health gate and whose switch the sweep finished. */
   finished: number;
   /** Deploys the sweep failed, removing the containers they had made. */
   failed: number;
+  /** Deploys kept `running` in step `proxy` until the proxy manager can be reached. */
+  waiting: number;
+}
+
+export interface SweepOptions {
+  /** Identifies this process in `deploys.claimed_by`. */
+  workerId: string;
+  /** A running deploy whose heartbeat is this old belongs to a dead process. */
+  staleAfterMs: number;
+  /** How often a deploy being recovered gets its heartbeat refreshed. */
+  heartbeatIntervalMs: number;
+  /** Deploys this process runs now. Given in periodic sweeps, absent at start. */
+  ownDeploys?: ReadonlySet<string>;
 }
 
 /**
@@ -38,7 +55,7 @@ export interface SweepResult {
  */
 export async function recoverAtStart(
   deps: PipelineDeps,
-  options: { workerId: string; staleAfterMs: number },
+  options: Omit<SweepOptions, "ownDeploys">,
 ): Promise<SweepResult> {
   const swept = await sweepStaleDeploys(deps, options);
   await reconcileContainers(deps);
@@ -48,28 +65,30 @@ export async function recoverAtStart(
 /**
  * Ends every `running` deploy whose process stopped: its heartbeat is older than
  * `staleAfterMs`, or (at start only) it was claimed under `workerId`. A deploy that died in
- * `proxy` or `retire` with a healthy instance is finished, every other one is failed. Run at
- * start and then periodically, since a restarted process has a new worker id and its
- * predecessor's heartbeat only goes stale after the restart. Returns how many deploys it
- * finished and how many it failed.
+ * `proxy` or `retire` with a healthy instance is finished, or waits for the next sweep while
+ * the proxy manager cannot be reached. Every other one is failed. Each deploy is claimed
+ * first, so of several processes sweeping at once only one acts on it. Run at start and then
+ * periodically, since a restarted process has a new worker id and its predecessor's
+ * heartbeat only goes stale after the restart. Returns how many deploys it finished, failed
+ * and left waiting.
  */
 export async function sweepStaleDeploys(
   deps: PipelineDeps,
-  options: { workerId: string; staleAfterMs: number; ownDeploys?: ReadonlySet<string> },
+  options: SweepOptions,
 ): Promise<SweepResult> {
   const staleBefore = new Date(deps.now().getTime() - options.staleAfterMs);
   const interrupted = await listInterruptedDeploys(deps.db, {
     workerId: options.workerId,
     staleBefore,
   });
-  const result: SweepResult = { finished: 0, failed: 0 };
+  const result: SweepResult = { finished: 0, failed: 0, waiting: 0 };
   for (const deploy of interrupted) {
     // While this process runs, its own deploys are alive even when a heartbeat write
     // failed, and one it claimed a moment ago may not be in `ownDeploys` yet.
     if (options.ownDeploys && !isStale(deploy, staleBefore, options.ownDeploys)) continue;
-    await recoverInterrupted(deps, deploy).then(
+    await recoverClaimed(deps, deploy, { ...options, staleBefore }).then(
       (outcome) => {
-        result[outcome] += 1;
+        if (outcome) result[outcome] += 1;
       },
       (error: unknown) =>
         deps.logger.error(
@@ -87,11 +106,70 @@ function isStale(deploy: Deploy, staleBefore: Date, ownDeploys: ReadonlySet<stri
   );
 }
 
-/** Finishes a deploy that died after its health gate, else fails it. */
+/**
+ * Claims the deploy and recovers it with its heartbeat kept fresh. Returns `null` when
+ * another process claimed it first or its own process proved alive since the listing.
+ */
+async function recoverClaimed(
+  deps: PipelineDeps,
+  listed: Deploy,
+  options: SweepOptions & { staleBefore: Date },
+): Promise<keyof SweepResult | null> {
+  const deploy = await claimStaleDeploy(deps.db, listed.id, {
+    workerId: options.workerId,
+    staleBefore: options.staleBefore,
+    includeOwn: options.ownDeploys === undefined,
+    now: deps.now(),
+  });
+  if (!deploy) {
+    deps.logger.debug({ deploy: listed.id }, "stale deploy claimed by another process");
+    return null;
+  }
+
+  const outcome = await withHeartbeat(deps, deploy.id, options.heartbeatIntervalMs, () =>
+    recoverInterrupted(deps, deploy),
+  );
+  if (outcome === "waiting") {
+    // Stale again right away, so the next sweep of whichever process comes first retries.
+    const heartbeatAt = new Date(options.staleBefore.getTime() - 1);
+    await releaseStaleDeploy(deps.db, deploy.id, { workerId: options.workerId, heartbeatAt });
+  }
+  return outcome;
+}
+
+/** Finishes a deploy that died after its health gate, else fails it, unless it must wait. */
 async function recoverInterrupted(deps: PipelineDeps, deploy: Deploy): Promise<keyof SweepResult> {
-  if (await finishInterruptedSwitch(deps, deploy)) return "finished";
+  const outcome = await finishInterruptedSwitch(deps, deploy);
+  if (outcome !== "unfinished") return outcome;
   await failInterrupted(deps, deploy);
   return "failed";
+}
+
+/**
+ * Runs `work` while refreshing the deploy's heartbeat every `intervalMs`, as the worker does
+ * for the deploys it runs, so no other process takes the deploy for dead meanwhile. Waits for
+ * a refresh in flight before it returns, so none lands after a later release of the claim.
+ */
+async function withHeartbeat<T>(
+  deps: PipelineDeps,
+  deployId: string,
+  intervalMs: number,
+  work: () => Promise<T>,
+): Promise<T> {
+  const failures = failureRun(deps.logger.child({ deploy: deployId }), "recovery heartbeat");
+  let inFlight: Promise<void> = Promise.resolve();
+  const timer = setInterval(() => {
+    inFlight = touchDeploys(deps.db, [deployId], deps.now()).then(
+      () => failures.succeeded(),
+      (error: unknown) => failures.failed(error),
+    );
+  }, intervalMs);
+  try {
+    return await work();
+  } finally {
+    clearInterval(timer);
+    await inFlight;
+  }
 }
 
 async function failInterrupted(deps: PipelineDeps, deploy: Deploy): Promise<void> {

@@ -106,6 +106,7 @@ export function createDeployWorker(options: DeployWorkerOptions): DeployWorker {
     onTiming: options.onTiming,
   };
 
+  const sweepOptions = { workerId, staleAfterMs, heartbeatIntervalMs };
   const running = new Map<string, Promise<Deploy["status"]>>();
   let stopped = true;
   let pollTimer: NodeJS.Timeout | undefined;
@@ -175,8 +176,11 @@ export function createDeployWorker(options: DeployWorkerOptions): DeployWorker {
     }, heartbeatIntervalMs);
   }
 
-  function logSwept({ finished, failed }: SweepResult): void {
-    if (finished + failed > 0) logger.warn({ finished, failed }, "stale deploys ended on recovery");
+  // Waiting deploys are retried at every sweep and each one logs its own wait once.
+  function logSwept({ finished, failed, waiting }: SweepResult): void {
+    if (finished + failed > 0) {
+      logger.warn({ finished, failed, waiting }, "stale deploys ended on recovery");
+    }
   }
 
   /**
@@ -188,7 +192,7 @@ export function createDeployWorker(options: DeployWorkerOptions): DeployWorker {
     sweeping = true;
     try {
       const ownDeploys = new Set(running.keys());
-      logSwept(await sweepStaleDeploys(deps, { workerId, staleAfterMs, ownDeploys }));
+      logSwept(await sweepStaleDeploys(deps, { ...sweepOptions, ownDeploys }));
       sweepingStale.succeeded();
     } catch (error) {
       sweepingStale.failed(error);
@@ -210,7 +214,7 @@ export function createDeployWorker(options: DeployWorkerOptions): DeployWorker {
   return {
     workerId,
     async start() {
-      logSwept(await recoverAtStart(deps, { workerId, staleAfterMs }));
+      logSwept(await recoverAtStart(deps, sweepOptions));
       stopped = false;
       pollTimer = setInterval(wake, options.pollIntervalMs ?? 1000);
       heartbeatTimer = startHeartbeat();

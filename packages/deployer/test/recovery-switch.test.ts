@@ -8,27 +8,28 @@
  */
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import {
-  claimNextDeploy,
-  getDeploy,
-  getInstance,
-  listDeployInstances,
-  listDeployLogs,
-  listLiveInstances,
-} from "@berth/store";
+import { getDeploy, getInstance, listDeployInstances, listDeployLogs } from "@berth/store";
 import { sql } from "drizzle-orm";
-import { pino } from "pino";
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
 import { deployTag } from "../src/operations.js";
-import { createNotifier, type DeployEvent } from "../src/pipeline/notify.js";
-import { type PipelineDeps, runDeploy } from "../src/pipeline/run-deploy.js";
+import type { DeployEvent } from "../src/pipeline/notify.js";
+import type { PipelineDeps } from "../src/pipeline/run-deploy.js";
+import { createProxyManagerClient, type ProxyManagerClient } from "../src/proxy/client.js";
+import {
+  failOn,
+  hangOn,
+  interruptSecondDeploy as interrupt,
+  recordingLogger,
+  waitFor,
+  waitForStep as waitForDeployStep,
+} from "./support/interrupt.js";
 import {
   addStage,
-  decryptSecret,
   makeWorker,
   pushShop,
   type Rig,
   startRig,
+  updateSettingsRow,
 } from "./support/rig.js";
 
 let rig: Rig;
@@ -36,72 +37,22 @@ beforeAll(async () => {
   rig = await startRig();
   await pushShop(rig, "1.0");
   await pushShop(rig, "2.0");
+  await pushShop(rig, "3.0");
 });
 afterAll(async () => {
   await rig?.stop();
 });
 
-/** Returns `target` with `method` replaced by one that never settles, as in a killed process. */
-function hangOn<T extends object>(target: T, method: keyof T): T {
-  return new Proxy(target, {
-    get(object, property) {
-      if (property === method) return () => new Promise(() => undefined);
-      const value: unknown = Reflect.get(object, property, object);
-      return typeof value === "function" ? value.bind(object) : value;
-    },
-  });
-}
-
-/** Deploys `1.0`, then starts `2.0` in a pipeline that stops forever at the hanging call. */
-async function interruptSecondDeploy(
+function interruptSecondDeploy(
   stageName: string,
   hang: Partial<PipelineDeps>,
   stageValues: { notificationUrl?: string } = {},
 ) {
-  const stage = await addStage(rig, { name: stageName, ...stageValues });
-  await deployTag(rig.handle.db, { stageId: stage.id, tag: "1.0", requestedBy: "test" });
-  await makeWorker(rig).runUntilIdle();
-  const [old] = await listLiveInstances(rig.handle.db, stage.id);
-
-  await deployTag(rig.handle.db, { stageId: stage.id, tag: "2.0", requestedBy: "test" });
-  const claimed = await claimNextDeploy(rig.handle.db, {
-    workerId: "killed",
-    maxRunning: 4,
-    now: new Date(),
-  });
-  const logger = pino({ level: "silent" });
-  const deps: PipelineDeps = {
-    db: rig.handle.db,
-    docker: rig.docker,
-    proxyFor: () => rig.proxy,
-    logger,
-    now: () => new Date(),
-    decryptSecret,
-    notifier: createNotifier({ logger }),
-    stabilityMs: 500,
-    stopTimeoutSeconds: 1,
-    fetch,
-    ...hang,
-  };
-  void runDeploy(deps, claimed!);
-  return { stage, old: old!, deployId: claimed!.id };
-}
-
-/** Returns `target` with `method` replaced by one that rejects, as when its server is down. */
-function failOn<T extends object>(target: T, method: keyof T): T {
-  return new Proxy(target, {
-    get(object, property) {
-      if (property === method) {
-        return () => Promise.reject(new Error("connect ECONNREFUSED 127.0.0.1:81"));
-      }
-      const value: unknown = Reflect.get(object, property, object);
-      return typeof value === "function" ? value.bind(object) : value;
-    },
-  });
+  return interrupt(rig, stageName, hang, stageValues);
 }
 
 async function waitForStep(deployId: string, step: string): Promise<void> {
-  await waitFor(async () => (await getDeploy(rig.handle.db, deployId)).step === step);
+  await waitForDeployStep(rig, deployId, step);
 }
 
 async function recoverWithNewWorker(deployId: string): Promise<void> {
@@ -265,6 +216,112 @@ describe("sweep log", () => {
   });
 });
 
+describe("proxy manager down during recovery", () => {
+  const WAITING = "recovery waits for Nginx Proxy Manager";
+  const RETRIED = "recovery still waits for Nginx Proxy Manager";
+
+  test.each([
+    { outage: "connection refused", start: closedPort },
+    { outage: "HTTP 502", start: startBadGateway },
+  ])("$outage keeps the deploy until it answers", async ({ outage, start }) => {
+    const down = await start();
+    const stageName = `wait-${outage.replace(/\W+/g, "-").toLowerCase()}`;
+    const { stage, old, deployId } = await interruptSecondDeploy(stageName, {
+      proxyFor: () => hangOn(rig.proxy, "findHostByDomain"),
+    });
+    await waitForStep(deployId, "proxy");
+    const [instance] = await listDeployInstances(rig.handle.db, deployId);
+    await updateSettingsRow(rig, { npmUrl: down.url });
+    const proxy = switchableProxy(
+      createProxyManagerClient({ url: down.url, email: rig.npm.email, password: rig.npm.password }),
+    );
+    const { logger, lines } = recordingLogger();
+    const worker = makeWorker(rig, {
+      heartbeatIntervalMs: 200,
+      staleAfterMs: 1500,
+      logger,
+      proxy: proxy.client,
+    });
+    const retries = () => lines.filter((line) => line.msg === RETRIED).length;
+
+    try {
+      await worker.start();
+      await waitFor(async () => retries() >= 1);
+      const later = await deployTag(rig.handle.db, {
+        stageId: stage.id,
+        tag: "3.0",
+        requestedBy: "test",
+      });
+      const retriesBefore = retries();
+      await new Promise((resolve) => setTimeout(resolve, 2000));
+
+      // One sweep every 200 ms retries once: at most 11 in 2 s, and never a busy loop.
+      expect(retries() - retriesBefore).toBeGreaterThanOrEqual(3);
+      expect(retries() - retriesBefore).toBeLessThanOrEqual(11);
+      const waiting = await getDeploy(rig.handle.db, deployId);
+      expect(waiting.status).toBe("running");
+      expect(waiting.step).toBe("proxy");
+      expect((await getDeploy(rig.handle.db, later.id)).status).toBe("queued");
+      expect((await getInstance(rig.handle.db, instance!.id)).status).toBe("running");
+      expect((await rig.docker.inspectContainer(instance!.containerId!))?.running).toBe(true);
+      const waitLines = (await listDeployLogs(rig.handle.db, deployId)).filter((entry) =>
+        entry.message.startsWith(WAITING),
+      );
+      expect(waitLines).toHaveLength(1);
+      expect(waitLines[0]?.level).toBe("warn");
+      expect(waitLines[0]?.message).toContain(
+        `${WAITING} at ${down.url} and will retry at the next sweep`,
+      );
+      const warnings = lines.filter((line) => line.msg.startsWith(WAITING));
+      expect(warnings).toHaveLength(1);
+      expect(warnings[0]?.level).toBe(40);
+
+      proxy.use(rig.proxy);
+      await waitFor(async () => (await getDeploy(rig.handle.db, deployId)).status !== "running");
+      expect((await getDeploy(rig.handle.db, deployId)).status).toBe("succeeded");
+      expect(forwardTarget(old.domain)).toBe(`${instance!.upstreamHost}:${instance!.upstreamPort}`);
+      expect((await getInstance(rig.handle.db, old.id)).status).toBe("removed");
+      await waitFor(async () => (await getDeploy(rig.handle.db, later.id)).status !== "queued");
+      await waitFor(async () => (await getDeploy(rig.handle.db, later.id)).status !== "running");
+      expect((await getDeploy(rig.handle.db, later.id)).status).toBe("succeeded");
+    } finally {
+      await worker.stop();
+      await updateSettingsRow(rig, { npmUrl: null });
+      await down.stop();
+    }
+  });
+
+  test("rejected login fails the deploy", async () => {
+    const { old, deployId } = await interruptSecondDeploy("wait-rejected", {
+      proxyFor: () => hangOn(rig.proxy, "findHostByDomain"),
+    });
+    await waitForStep(deployId, "proxy");
+    const [instance] = await listDeployInstances(rig.handle.db, deployId);
+    const proxy = createProxyManagerClient({
+      url: rig.npm.url,
+      email: rig.npm.email,
+      password: "wrong",
+    });
+    const worker = makeWorker(rig, { heartbeatIntervalMs: 100, staleAfterMs: 1500, proxy });
+
+    await worker.start();
+    try {
+      await waitFor(async () => (await getDeploy(rig.handle.db, deployId)).status !== "running");
+    } finally {
+      await worker.stop();
+    }
+
+    expect((await getDeploy(rig.handle.db, deployId)).status).toBe("failed");
+    expect(await rig.docker.inspectContainer(instance!.containerId!)).toBeNull();
+    expect((await getInstance(rig.handle.db, old.id)).status).toBe("running");
+    const messages = (await listDeployLogs(rig.handle.db, deployId)).map((e) => e.message);
+    expect(messages.some((message) => message.startsWith(WAITING))).toBe(false);
+    expect(messages).toContainEqual(
+      expect.stringMatching(/^finishing the switch failed: Nginx Proxy Manager rejected the login/),
+    );
+  });
+});
+
 describe("deploy whose success was not recorded", () => {
   // A trigger rejects the write of `succeeded`, as a database unreachable past the pipeline's
   // retry time would. The write throws, so the deploy stays `running` in step `retire`.
@@ -344,28 +401,48 @@ async function startReceiver() {
   return { url: `http://127.0.0.1:${port}/hook`, events };
 }
 
-/** Creates a pino logger at debug level that keeps each line and each line's message. */
-function recordingLogger() {
-  const lines: Array<{ msg: string; [field: string]: unknown }> = [];
-  const messages: string[] = [];
-  const logger = pino(
-    { level: "debug" },
-    {
-      write: (text: string) => {
-        const line = JSON.parse(text) as { msg: string };
-        lines.push(line);
-        messages.push(line.msg);
-      },
+/**
+ * Returns a proxy manager client that forwards each call to the client given last to `use`,
+ * so a test can bring the proxy manager back while a worker uses the client.
+ */
+function switchableProxy(initial: ProxyManagerClient) {
+  let current = initial;
+  const client: ProxyManagerClient = {
+    listProxyHosts: () => current.listProxyHosts(),
+    createProxyHost: (input) => current.createProxyHost(input),
+    updateProxyHost: (id, input) => current.updateProxyHost(id, input),
+    deleteProxyHost: (id) => current.deleteProxyHost(id),
+    findHostByDomain: (domain) => current.findHostByDomain(domain),
+  };
+  return {
+    client,
+    use(next: ProxyManagerClient) {
+      current = next;
     },
-  );
-  return { logger, lines, messages };
+  };
 }
 
-async function waitFor(check: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await check()) return;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`condition not met within ${timeoutMs} ms`);
+/** Returns the address of a port on 127.0.0.1 that nothing listens on, so connections are refused. */
+async function closedPort() {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return { url: `http://127.0.0.1:${port}`, stop: async () => undefined };
+}
+
+/** Starts a server on 127.0.0.1 that responds 502 to every request, as a reverse proxy does while NPM is down. */
+async function startBadGateway() {
+  const server = createServer((_request, response) => {
+    response.writeHead(502, { "Content-Type": "text/html" }).end("<h1>502 Bad Gateway</h1>");
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    stop: async () => {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    },
+  };
 }
