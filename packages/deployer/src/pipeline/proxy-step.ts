@@ -10,6 +10,7 @@ import type { DeployLog, PipelineDeps } from "./run-deploy.js";
 /**
  * Creates the stage's proxy host or updates the one Berth made before. A host for the
  * domain that Berth did not make, or a redirection or dead host, fails the step untouched.
+ * The host's id is recorded on the instance, so later deploys know the host as Berth's.
  */
 export async function switchProxyHost(
   deps: PipelineDeps,
@@ -51,10 +52,7 @@ export async function switchProxyHost(
     createdHosts.proxyHostId = created.id;
     proxyHostId = created.id;
     await log("info", "proxy", `created proxy host ${created.id} for ${domain}`);
-  } else if (
-    found.kind === "proxy" &&
-    (await stageOwnsProxyHost(deps.db, stage.id, found.host.id))
-  ) {
+  } else if (found.kind === "proxy" && (await isStageHost(deps, context, found.host, log))) {
     await proxy.updateProxyHost(found.host.id, target);
     proxyHostId = found.host.id;
     await log(
@@ -71,6 +69,31 @@ export async function switchProxyHost(
   }
   await updateInstance(deps.db, instanceId, { proxyHostId, domain });
   await switchTagHost(deps, context, proxy, upstream, createdHosts, log);
+}
+
+/**
+ * True when the stage's proxy host is Berth's: an instance of the stage records its id, or
+ * it forwards to an instance of the stage. The second case is a host Berth created just
+ * before its process died, so no instance recorded it. It is adopted with a log line.
+ */
+async function isStageHost(
+  deps: PipelineDeps,
+  context: DeployContext,
+  host: ProxyHost,
+  log: DeployLog,
+): Promise<boolean> {
+  if (await stageOwnsProxyHost(deps.db, context.stage.id, host.id)) {
+    return true;
+  }
+  if (!(await forwardsToStage(deps, context, host))) {
+    return false;
+  }
+  await log(
+    "warn",
+    "proxy",
+    `adopted proxy host ${host.id} for ${host.domainNames.join(", ")}: it forwards to ${host.forwardHost}:${host.forwardPort}, an instance of stage ${context.stage.name}, so Berth created it without recording it`,
+  );
+  return true;
 }
 
 /** Returns the per-tag domain of an instance, e.g. `stage-dev-shop-1-4-0.example.test`. */
