@@ -2,8 +2,10 @@
  * The soak scenario at full size for 10 minutes. Two `berth serve` processes share one
  * Postgres database with 1,000 stages over 200 repositories, 10 of them deploying for real
  * through podman. A round of 200 concurrent signed webhook deliveries runs every 15 s, and
- * 50 clients follow `/api/v1/events`. Writes bench/results/soak.md and soak.json, and exits
- * with 1 when a correctness check fails. `SOAK_DURATION_SECONDS` shortens the run for a trial.
+ * 50 clients follow `/api/v1/events`. Each process's RSS and V8 heap are read every 3 s.
+ * Writes bench/results/soak.md and soak.json, including the memory series and its trend, and
+ * exits with 1 when a correctness check fails. `SOAK_DURATION_SECONDS` shortens the run for a
+ * trial.
  */
 import { mkdir, writeFile } from "node:fs/promises";
 import os from "node:os";

@@ -4,6 +4,7 @@
  * GETs, and a sampler of each Berth process's resident memory.
  */
 import { readFile } from "node:fs/promises";
+import os from "node:os";
 import type { BerthProcess } from "./berth-process.js";
 import { sendGiteaPush } from "./gitea-hook.js";
 
@@ -183,6 +184,27 @@ export async function readRssMb(pid: number): Promise<number | undefined> {
   const status = await readFile(`/proc/${pid}/status`, "utf8").catch(() => undefined);
   const kilobytes = status ? /^VmRSS:\s+(\d+)\s+kB/m.exec(status)?.[1] : undefined;
   return kilobytes ? Number(kilobytes) / 1024 : undefined;
+}
+
+/** The machine's one-minute load average at one moment, with the ms since sampling started. */
+export interface LoadAverageSample {
+  atMs: number;
+  oneMinute: number;
+}
+
+/** Reads the one-minute load average every `intervalMs` until `signal` aborts. */
+export async function sampleLoadAverage(options: {
+  intervalMs: number;
+  signal: AbortSignal;
+}): Promise<LoadAverageSample[]> {
+  const samples: LoadAverageSample[] = [];
+  const startedAt = performance.now();
+  while (!options.signal.aborted) {
+    const atMs = Math.round(performance.now() - startedAt);
+    samples.push({ atMs, oneMinute: os.loadavg()[0] ?? Number.NaN });
+    await sleep(options.intervalMs, options.signal);
+  }
+  return samples;
 }
 
 /** Waits `ms`, or less when `signal` aborts first. */

@@ -4,8 +4,14 @@
  */
 import { percentile } from "./latency.js";
 import type { SoakResult } from "./soak.js";
-import { flatnessRatio } from "./soak-layout.js";
+import { flatnessRatio, median } from "./soak-layout.js";
 import type { LogFigures } from "./soak-logs.js";
+import {
+  MEMORY_WINDOW_SECONDS,
+  type MemoryFigures,
+  memoryFigures,
+  renderMemorySection,
+} from "./soak-memory-report.js";
 
 export interface LatencyFigures {
   requests: number;
@@ -14,7 +20,7 @@ export interface LatencyFigures {
   p99Ms: number | undefined;
 }
 
-export interface ProcessFigures {
+export interface ProcessFigures extends MemoryFigures {
   pid: number;
   up: boolean;
   samples: number;
@@ -28,7 +34,12 @@ export interface ProcessFigures {
 
 export interface SoakFigures {
   machine: string;
+  /** The 1, 5 and 15 min load averages when the run ended. */
   loadAverage: number[];
+  /** The one-minute load average read every 10 s while memory was sampled. */
+  loadAverageDuringRun: { readings: number; median: number | undefined; max: number | undefined };
+  /** Width of one point of each process's memory `series`, in seconds. */
+  memoryWindowSeconds: number;
   options: SoakResult["options"];
   loadSeconds: number;
   stages: number;
@@ -73,9 +84,16 @@ export function soakFigures(
     process.flatness === undefined ? [] : [process.flatness],
   );
   const auto = result.announced.filter((candidate) => candidate.autoDeploy);
+  const duringRun = result.loadAverages.map((sample) => sample.oneMinute);
   return {
     machine,
     loadAverage,
+    loadAverageDuringRun: {
+      readings: duringRun.length,
+      median: roundOrUndefined(median(duringRun), 2),
+      max: duringRun.length > 0 ? round(Math.max(...duringRun), 2) : undefined,
+    },
+    memoryWindowSeconds: MEMORY_WINDOW_SECONDS,
     options: result.options,
     loadSeconds: Math.round(result.loadMs / 1000),
     stages: result.options.stages,
@@ -124,6 +142,7 @@ function processFigures(process: SoakResult["processes"][number]): ProcessFigure
     rssMaxMb: rss.length > 0 ? round(Math.max(...rss)) : undefined,
     flatness: roundOrUndefined(flatnessRatio(rss), 3),
     log: process.log,
+    ...memoryFigures(process.rss, process.heap),
   };
 }
 
@@ -142,10 +161,6 @@ export function renderSoakPage(figures: SoakFigures): string {
   const routeRows = Object.entries(figures.routes)
     .sort(([a], [b]) => a.localeCompare(b))
     .map(([route, f]) => latencyRow(route, f));
-  const processRows = figures.processes.map(
-    (p, index) =>
-      `| ${index + 1} | ${p.up ? "yes" : "no"} | ${p.samples} | ${mb(p.rssStartMb)} | ${mb(p.rssEndMb)} | ${mb(p.rssMaxMb)} | ${p.flatness ?? "–"} |`,
-  );
   const logRows = figures.processes.map(
     ({ log }, index) =>
       `| ${index + 1} | ${log.pollCycles} | ${ms(log.longestPollCycleMs)} | ${log.leasesLost} | ${log.busyStages} | ${log.errors}${log.errorMessages.length > 0 ? ` (${log.errorMessages.join("; ")})` : ""} |`,
@@ -153,10 +168,12 @@ export function renderSoakPage(figures: SoakFigures): string {
   const statuses = Object.entries(figures.deploysByStatus)
     .map(([status, count]) => `${status} ${count}`)
     .join(", ");
+  const during = figures.loadAverageDuringRun;
   return `# Soak: ${o.processes} processes on one database under load
 
 Machine: ${figures.machine}. Load average (1, 5, 15 min) at the end:
-${figures.loadAverage.map((value) => value.toFixed(2)).join(", ")}. The load generator, Postgres, the registry and podman
+${figures.loadAverage.map((value) => value.toFixed(2)).join(", ")}. One-minute load average while memory was sampled,
+read every 10 s: median ${during.median?.toFixed(2) ?? "–"}, max ${during.max?.toFixed(2) ?? "–"} (${during.readings} readings). The load generator, Postgres, the registry and podman
 share the machine with Berth, and a load average above the core count means other work ran
 too, so latencies are upper bounds for this machine.
 Script: \`BENCH=soak pnpm --filter @berth/e2e bench\` (e2e/bench/soak.bench.ts, scenario in
@@ -169,7 +186,7 @@ wait for approval. For ${figures.loadSeconds} s: a round every ${o.roundInterval
 ${o.tagsPerRound} new tags (${o.autoTagsPerRound} to an auto-deploy repository) and sends
 ${o.deliveriesPerRound} signed Gitea deliveries for them at once, split over the processes;
 ${o.sseClients} clients follow \`/api/v1/events\`; one client GETs deploys, stages, instances
-and projects in turn with 100 ms pauses; each process's VmRSS is read every 3 s.
+and projects in turn with 100 ms pauses; each process's VmRSS and V8 heap are read every 3 s.
 
 ## Correctness
 
@@ -194,15 +211,7 @@ and projects in turn with 100 ms pauses; each process's VmRSS is read every 3 s.
 ${latencyRow("all timed GETs", figures.api)}
 ${routeRows.join("\n")}
 
-## Memory per process
-
-Flatness = median RSS of the last tenth of the samples / median of the second tenth (after
-warm-up); 1.00 is flat.
-
-| process | up at the end | samples | RSS start | RSS end | RSS max | flatness |
-|---|---|---|---|---|---|---|
-${processRows.join("\n")}
-
+${renderMemorySection(figures.processes)}
 ## Polling per process, from its log
 
 A poll lease lasts 600 s and is renewed every third of that while a check runs, so the other
@@ -220,8 +229,4 @@ function latencyRow(route: string, f: LatencyFigures): string {
 
 function ms(value: number | undefined): string {
   return value === undefined ? "–" : `${value.toFixed(0)} ms`;
-}
-
-function mb(value: number | undefined): string {
-  return value === undefined ? "–" : `${value.toFixed(0)} MB`;
 }

@@ -2,8 +2,9 @@
  * The soak scenario, shared by the CI test and the bench. One or two `berth serve`
  * processes share one Postgres database, and many stages poll the local docker-registry.
  * For a fixed time, rounds of concurrent signed webhook deliveries announce new tags while
- * dashboard clients follow server-sent events, an API client times GETs and a sampler reads
- * memory. It returns what it measured and what the end checks found, and asserts nothing.
+ * dashboard clients follow server-sent events, an API client times GETs, and samplers read
+ * each process's RSS from /proc and its V8 heap through a preloaded probe. It returns what it
+ * measured and what the end checks found, and asserts nothing.
  */
 import { type ApiClient, signIn } from "./api-client.js";
 import type { BerthProcess } from "./berth-process.js";
@@ -14,6 +15,7 @@ import {
   listAllDeploys,
   type SoakFindings,
 } from "./soak-checks.js";
+import { createHeapProbe, type HeapProbe, type HeapSample } from "./soak-heap.js";
 import {
   deliveriesPerTag,
   planRepositories,
@@ -24,9 +26,11 @@ import {
 import {
   type Delivery,
   followEvents,
+  type LoadAverageSample,
   type RouteTimings,
   type RssSamples,
   type SseClientResult,
+  sampleLoadAverage,
   sampleRss,
   sendDeliveries,
   sleep,
@@ -70,7 +74,10 @@ export interface SoakProcessReport {
   pid: number;
   /** Whether `/api/v1/health` returned 200 after the run. */
   up: boolean;
+  /** VmRSS every 3 s, timed from the start of the load. */
   rss: RssSamples["samples"];
+  /** V8 heap readings of the probe, timed from the start of the load, over the same span. */
+  heap: HeapSample[];
   log: LogFigures;
 }
 
@@ -88,6 +95,8 @@ export interface SoakResult {
   processes: SoakProcessReport[];
   /** Wall time of the load phase, in ms. */
   loadMs: number;
+  /** The machine's one-minute load average every 10 s while memory was sampled. */
+  loadAverages: LoadAverageSample[];
 }
 
 /** Runs the whole scenario on fresh parts and stops them all, also when a step fails. */
@@ -98,7 +107,14 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
     options.repositories,
     options.autoDeployStages,
   );
-  const rig = await startFlowRig({ pollIntervalSeconds: options.pollIntervalSeconds });
+  const probe = await createHeapProbe();
+  const rig = await startFlowRig({
+    pollIntervalSeconds: options.pollIntervalSeconds,
+    berthEnv: probe.env,
+  }).catch(async (error: unknown) => {
+    await probe.remove();
+    throw error;
+  });
   try {
     const berths: BerthProcess[] = [rig.berth];
     if (options.processes === 2) berths.push(await rig.startReplica());
@@ -111,9 +127,10 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
     await waitForFirstPolls(output, allStageIds, 30_000 + options.pollIntervalSeconds * 3000);
     log("every stage had its first poll; starting the load");
 
-    return await runLoad(options, rig, berths, api, setup);
+    return await runLoad(options, rig, berths, api, setup, probe);
   } finally {
     await rig.stop();
+    await probe.remove();
   }
 }
 
@@ -123,6 +140,7 @@ async function runLoad(
   berths: readonly BerthProcess[],
   api: ApiClient,
   setup: SoakSetup,
+  probe: HeapProbe,
 ): Promise<SoakResult> {
   const log = options.log ?? (() => undefined);
   const token = api.token;
@@ -133,9 +151,10 @@ async function runLoad(
     followEvents(urls[index % urls.length] ?? rig.berth.url, token),
   );
   const timer = timeRoutes(urls, token, timings, { pauseMs: 100, signal: stopLoad.signal });
-  const sampler = sampleRss(berths, { intervalMs: 3000, signal: stopLoad.signal });
-
   const startedAt = Date.now();
+  const sampler = sampleRss(berths, { intervalMs: 3000, signal: stopLoad.signal });
+  const loadSampler = sampleLoadAverage({ intervalMs: 10_000, signal: stopLoad.signal });
+
   const announced: AnnouncedCandidate[] = [];
   let rounds = 0;
   let deliveries = 0;
@@ -153,8 +172,10 @@ async function runLoad(
   const drained = await waitForDrain(api, announced, options.drainTimeoutMs);
   const sse = await Promise.all(sseClients.map((client) => client.stop()));
   stopLoad.abort();
+  const sampledMs = Date.now() - startedAt;
   await timer;
   const rss = await sampler;
+  const loadAverages = await loadSampler;
 
   const deploys = await listAllDeploys(api);
   const processes = await Promise.all(
@@ -163,6 +184,9 @@ async function runLoad(
       pid: berth.pid ?? 0,
       up: await isUp(berth.url),
       rss: rss[index]?.samples ?? [],
+      heap: (await probe.read(berth.pid ?? 0, startedAt)).filter(
+        (sample) => sample.atMs >= 0 && sample.atMs <= sampledMs,
+      ),
       log: readLogFigures(berth.output()),
     })),
   );
@@ -179,6 +203,7 @@ async function runLoad(
     sse,
     processes,
     loadMs,
+    loadAverages,
   };
 }
 
