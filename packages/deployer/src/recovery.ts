@@ -122,7 +122,7 @@ async function recoverClaimed(
     now: deps.now(),
   });
   if (!deploy) {
-    deps.logger.debug({ deploy: listed.id }, "stale deploy claimed by another process");
+    deps.logger.debug({ deploy: listed.id }, "stale deploy skipped: another process claimed it or it is alive again");
     return null;
   }
 
