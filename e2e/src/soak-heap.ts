@@ -1,8 +1,8 @@
 /**
  * V8 heap readings from inside each `berth serve` process. Berth's `/metrics` has no heap
  * figures, so the soak preloads a small probe through `NODE_OPTIONS=--import`. Every few
- * seconds the probe appends `process.memoryUsage()` as a JSON line to
- * `<dir>/heap-<pid>.jsonl`. Heap used is a better leak signal than RSS, because RSS also
+ * seconds, and after each major (mark-compact) collection, the probe appends
+ * `process.memoryUsage()` as a JSON line to `<dir>/heap-<pid>.jsonl`. Heap used is a better leak signal than RSS, because RSS also
  * counts native memory and pages that V8 and malloc keep after a collection.
  */
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
@@ -17,23 +17,32 @@ const DIR_VARIABLE = "SOAK_HEAP_PROBE_DIR";
 export const HEAP_PROBE_INTERVAL_MS = 3000;
 
 // Plain JavaScript, because `berth serve` runs the built bin.js without a TypeScript loader.
-// The timer is unref'd so the probe never keeps a stopping process alive.
+// The timer is unref'd so the probe never keeps a stopping process alive. Node delivers `gc`
+// performance entries after the collection, so a reading marked `afterMajorGc` may include a
+// little memory allocated between the collection's end and the observer's callback.
 const PROBE_SOURCE = `import { appendFileSync } from "node:fs";
+import { constants, PerformanceObserver } from "node:perf_hooks";
 const dir = process.env.${DIR_VARIABLE};
 if (dir) {
   const file = \`\${dir}/heap-\${process.pid}.jsonl\`;
-  const timer = setInterval(() => {
+  const write = (afterMajorGc) => {
     const usage = process.memoryUsage();
-    const line = { at: Date.now(), heapUsed: usage.heapUsed, heapTotal: usage.heapTotal, external: usage.external };
+    const line = { at: Date.now(), heapUsed: usage.heapUsed, heapTotal: usage.heapTotal, external: usage.external, afterMajorGc };
     appendFileSync(file, JSON.stringify(line) + "\\n");
-  }, ${HEAP_PROBE_INTERVAL_MS});
-  timer.unref();
+  };
+  setInterval(() => write(false), ${HEAP_PROBE_INTERVAL_MS}).unref();
+  new PerformanceObserver((list) => {
+    const major = list.getEntries().some((entry) => entry.detail?.kind === constants.NODE_PERFORMANCE_GC_MAJOR);
+    if (major) write(true);
+  }).observe({ entryTypes: ["gc"] });
 }
 `;
 
 /** One probe reading in MB, with the ms since the load started. */
 export interface HeapSample {
   atMs: number;
+  /** Whether a major collection triggered the reading, rather than the timer. */
+  afterMajorGc: boolean;
   heapUsedMb: number;
   heapTotalMb: number;
   externalMb: number;
@@ -42,7 +51,7 @@ export interface HeapSample {
 export interface HeapProbe {
   /** Environment for `berth serve` that loads the probe. */
   env: Record<string, string>;
-  /** Reads the readings of process `pid`, with times relative to `startedAtEpochMs`. */
+  /** Loads the probe readings of process `pid`, timed from `startedAtEpochMs`. */
   read(pid: number, startedAtEpochMs: number): Promise<HeapSample[]>;
   /** Deletes the probe's folder. */
   remove(): Promise<void>;
@@ -76,6 +85,7 @@ export function parseHeapLines(text: string, startedAtEpochMs: number): HeapSamp
     if (reading) {
       samples.push({
         atMs: reading.at - startedAtEpochMs,
+        afterMajorGc: reading.afterMajorGc,
         heapUsedMb: reading.heapUsed / MB,
         heapTotalMb: reading.heapTotal / MB,
         externalMb: reading.external / MB,
@@ -90,6 +100,7 @@ interface Reading {
   heapUsed: number;
   heapTotal: number;
   external: number;
+  afterMajorGc: boolean;
 }
 
 function parseReading(line: string): Reading | undefined {
@@ -103,7 +114,7 @@ function parseReading(line: string): Reading | undefined {
     return undefined;
   }
   const fields = value as Record<string, unknown>;
-  const { at, heapUsed, heapTotal, external } = fields;
+  const { at, heapUsed, heapTotal, external, afterMajorGc } = fields;
   if (
     typeof at !== "number" ||
     typeof heapUsed !== "number" ||
@@ -112,5 +123,5 @@ function parseReading(line: string): Reading | undefined {
   ) {
     return undefined;
   }
-  return { at, heapUsed, heapTotal, external };
+  return { at, heapUsed, heapTotal, external, afterMajorGc: afterMajorGc === true };
 }

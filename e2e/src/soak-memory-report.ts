@@ -9,6 +9,8 @@ import {
   type MemoryTrend,
   secondHalfTrend,
   sparkline,
+  trendSince,
+  type WindowMedian,
   windowMedians,
 } from "./soak-memory.js";
 
@@ -29,6 +31,10 @@ export interface MemoryFigures {
   heapUsedMaxMb: number | undefined;
   rssTrend: MemoryTrend | undefined;
   heapUsedTrend: MemoryTrend | undefined;
+  /** Heap used right after each major collection: close to the live heap, free of sawtooth. */
+  heapAfterMajorGc: WindowMedian[];
+  /** Trend of `heapAfterMajorGc` after the first tenth of the sampled time (warm-up). */
+  heapAfterMajorGcTrend: MemoryTrend | undefined;
   /** Medians per `MEMORY_WINDOW_SECONDS`, from the start of the load. */
   series: SeriesPoint[];
 }
@@ -39,18 +45,28 @@ export function memoryFigures(
   heap: readonly HeapSample[],
 ): MemoryFigures {
   const rssPoints: MemoryPoint[] = rss.map((sample) => ({ atMs: sample.atMs, mb: sample.rssMb }));
-  const heapPoints: MemoryPoint[] = heap.map((sample) => ({
+  const timed = heap.filter((sample) => !sample.afterMajorGc);
+  const heapPoints: MemoryPoint[] = timed.map((sample) => ({
     atMs: sample.atMs,
     mb: sample.heapUsedMb,
   }));
+  const afterGcPoints: MemoryPoint[] = heap
+    .filter((sample) => sample.afterMajorGc)
+    .map((sample) => ({ atMs: sample.atMs, mb: sample.heapUsedMb }));
+  const warmUpMs = (rssPoints.at(-1)?.atMs ?? 0) / 10;
   const heapUsed = heapPoints.map((point) => point.mb);
   return {
-    heapSamples: heap.length,
+    heapSamples: timed.length,
     heapUsedStartMb: roundOrUndefined(heapUsed[0]),
     heapUsedEndMb: roundOrUndefined(heapUsed.at(-1)),
     heapUsedMaxMb: heapUsed.length > 0 ? round(Math.max(...heapUsed)) : undefined,
     rssTrend: roundTrend(secondHalfTrend(rssPoints)),
     heapUsedTrend: roundTrend(secondHalfTrend(heapPoints)),
+    heapAfterMajorGc: afterGcPoints.map((point) => ({
+      atSeconds: Math.round(point.atMs / 1000),
+      mb: round(point.mb),
+    })),
+    heapAfterMajorGcTrend: roundTrend(trendSince(afterGcPoints, warmUpMs)),
     series: mergeSeries(rssPoints, heapPoints),
   };
 }
@@ -103,14 +119,17 @@ export function renderMemorySection(processes: readonly MemoryRow[]): string {
   const trendRows = processes.flatMap((p, index) => [
     trendRow(`${index + 1}`, "RSS", p.rssTrend),
     trendRow(`${index + 1}`, "V8 heap used", p.heapUsedTrend),
+    trendRow(`${index + 1}`, "heap used after major GC", p.heapAfterMajorGcTrend),
   ]);
   return `## Memory per process
 
 RSS is VmRSS from \`/proc/<pid>/status\`, read every 3 s. Berth's \`/metrics\` has no heap
 figures, so a probe preloaded with \`NODE_OPTIONS=--import\` (e2e/src/soak-heap.ts) records
 \`process.memoryUsage().heapUsed\` inside each process every 3 s. Heap used is the better leak
-signal, because RSS also counts native memory and pages kept after a collection. Flatness = median
-RSS of the last tenth of the samples / median of the second tenth (after warm-up); 1.00 is flat.
+signal, because RSS also counts native memory and pages kept after a collection. The probe also
+reads heap used right after each major (mark-compact) collection: close to the live heap, without
+the sawtooth of garbage waiting to be collected. Flatness = median RSS of the last tenth of the
+samples / median of the second tenth (after warm-up); 1.00 is flat.
 
 | process | up at the end | RSS samples | RSS start | RSS end | RSS max | flatness | heap used start | heap used end | heap used max |
 |---|---|---|---|---|---|---|---|---|---|
@@ -118,10 +137,12 @@ ${sizeRows.join("\n")}
 
 ### Trend over the second half
 
-A least-squares line through every reading of the second half of the sampled time. Noise is
-the standard deviation of the readings around that line, mostly garbage-collector sawtooth:
-growth over the span well below it cannot be told from that noise. The per-hour figure extends
-the slope of a few minutes to an hour, so it is an extrapolation, not a measurement.
+A least-squares line through every reading of the second half of the sampled time, except for
+heap used after major GC, which has few readings and is fitted from the end of the first tenth
+(warm-up). Noise is the standard deviation of the readings around that line, mostly
+garbage-collector sawtooth: growth over the span well below it cannot be told from that noise.
+The per-hour figure extends the slope of a few minutes to an hour, so it is an extrapolation,
+not a measurement.
 
 | process | figure | from | readings | slope | per hour (projected) | growth over the span | noise |
 |---|---|---|---|---|---|---|---|
@@ -132,6 +153,10 @@ ${trendRows.join("\n")}
 ${renderSparklines(processes)}
 
 ${renderSeriesTable(processes)}
+
+### Heap used after each major GC
+
+${renderAfterGc(processes)}
 `;
 }
 
@@ -163,6 +188,16 @@ function sparklineLine(label: string, values: ReadonlyArray<number | undefined>)
     return `${label}  no readings`;
   }
   return `${label}  ${sparkline(numbers)}  ${Math.min(...finite).toFixed(0)}–${Math.max(...finite).toFixed(0)} MB`;
+}
+
+function renderAfterGc(processes: readonly MemoryRow[]): string {
+  const lines = processes.map((p, index) => {
+    const readings = p.heapAfterMajorGc.map(
+      (point) => `${point.mb.toFixed(0)} (${point.atSeconds} s)`,
+    );
+    return `process ${index + 1}: ${readings.length > 0 ? readings.join(", ") : "no major collection"}`;
+  });
+  return `MB, with the seconds since the load started.\n\n\`\`\`text\n${lines.join("\n")}\n\`\`\``;
 }
 
 function renderSeriesTable(processes: readonly MemoryRow[]): string {

@@ -104,13 +104,22 @@ export function secondHalfTrend(points: readonly MemoryPoint[]): MemoryTrend | u
   if (!first || !last) {
     return undefined;
   }
-  const fromMs = (first.atMs + last.atMs) / 2;
+  return trendSince(points, (first.atMs + last.atMs) / 2);
+}
+
+/** Fits a line to the readings at `fromMs` or later. Undefined with fewer than 3 of them. */
+export function trendSince(
+  points: readonly MemoryPoint[],
+  fromMs: number,
+): MemoryTrend | undefined {
   const span = points.filter((point) => point.atMs >= fromMs);
   const fit = fitLine(span.map((point) => ({ x: point.atMs / 60_000, y: point.mb })));
-  if (!fit) {
+  const first = span[0];
+  const last = span.at(-1);
+  if (!fit || !first || !last) {
     return undefined;
   }
-  const spanMinutes = (last.atMs - (span[0]?.atMs ?? fromMs)) / 60_000;
+  const spanMinutes = (last.atMs - first.atMs) / 60_000;
   return {
     fromSeconds: Math.round(fromMs / 1000),
     points: span.length,

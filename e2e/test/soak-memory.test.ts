@@ -1,6 +1,12 @@
 import { describe, expect, it } from "vitest";
 import { parseHeapLines } from "../src/soak-heap.js";
-import { fitLine, secondHalfTrend, sparkline, windowMedians } from "../src/soak-memory.js";
+import {
+  fitLine,
+  secondHalfTrend,
+  sparkline,
+  trendSince,
+  windowMedians,
+} from "../src/soak-memory.js";
 import { memoryFigures, renderMemorySection } from "../src/soak-memory-report.js";
 
 /** Readings every 3 s for `minutes`, each `mbAt(atMs)`. */
@@ -103,6 +109,20 @@ describe("secondHalfTrend", () => {
   });
 });
 
+describe("trendSince", () => {
+  it("fits only readings from the given time", () => {
+    const points = [0, 1, 2, 3, 4].map((minute) => ({
+      atMs: minute * 60_000,
+      mb: minute < 2 ? 500 : 50 + minute,
+    }));
+    const trend = trendSince(points, 120_000);
+
+    expect(trend?.points).toBe(3);
+    expect(trend?.slopeMbPerMinute).toBeCloseTo(1, 10);
+    expect(trend?.spanGrowthMb).toBeCloseTo(2, 10);
+  });
+});
+
 describe("sparkline", () => {
   it("draws lowest to highest from ▁ to █", () => {
     expect(sparkline([0, 1, 2, 3, 4, 5, 6, 7])).toBe("▁▂▃▄▅▆▇█");
@@ -123,8 +143,20 @@ describe("parseHeapLines", () => {
     });
 
     expect(parseHeapLines(`${line}\n`, 1_000_000)).toEqual([
-      { atMs: 500, heapUsedMb: 3, heapTotalMb: 4, externalMb: 1 },
+      { atMs: 500, afterMajorGc: false, heapUsedMb: 3, heapTotalMb: 4, externalMb: 1 },
     ]);
+  });
+
+  it("marks readings taken after a major collection", () => {
+    const line = JSON.stringify({
+      at: 0,
+      heapUsed: 0,
+      heapTotal: 0,
+      external: 0,
+      afterMajorGc: true,
+    });
+
+    expect(parseHeapLines(line, 0)[0]?.afterMajorGc).toBe(true);
   });
 
   it("skips cut-off and foreign lines", () => {
@@ -139,13 +171,22 @@ describe("memoryFigures", () => {
     atMs: p.atMs,
     rssMb: p.mb,
   }));
-  const heap = readings(10, () => 40).map((p) => ({
+  const timed = readings(10, () => 40).map((p) => ({
     atMs: p.atMs + 1000,
+    afterMajorGc: false,
     heapUsedMb: p.mb,
     heapTotalMb: 60,
     externalMb: 2,
   }));
-  const figures = memoryFigures(rss, heap);
+  // A major collection every 100 s; the one at 50 s falls in warm-up and is left out of the fit.
+  const afterGc = [50, 150, 250, 350, 450, 550].map((seconds) => ({
+    atMs: seconds * 1000,
+    afterMajorGc: true,
+    heapUsedMb: seconds === 50 ? 10 : 20 + seconds / 100,
+    heapTotalMb: 60,
+    externalMb: 2,
+  }));
+  const figures = memoryFigures(rss, [...timed, ...afterGc]);
 
   it("records one median per 30 s for both figures", () => {
     expect(figures.series).toHaveLength(20);
@@ -159,6 +200,15 @@ describe("memoryFigures", () => {
     expect(figures.heapUsedTrend?.slopeMbPerMinute).toBe(0);
     expect(figures.heapSamples).toBe(200);
     expect(figures.heapUsedMaxMb).toBe(40);
+  });
+
+  it("keeps readings after major GC apart", () => {
+    expect(figures.heapAfterMajorGc).toHaveLength(6);
+    expect(figures.heapAfterMajorGc[0]).toEqual({ atSeconds: 50, mb: 10 });
+    expect(figures.heapAfterMajorGcTrend?.fromSeconds).toBe(60);
+    expect(figures.heapAfterMajorGcTrend?.points).toBe(5);
+    expect(figures.heapAfterMajorGcTrend?.slopeMbPerMinute).toBe(0.6);
+    expect(figures.heapAfterMajorGcTrend?.projectedMbPerHour).toBe(36);
   });
 
   it("leaves heap figures empty without probe readings", () => {
@@ -190,6 +240,8 @@ describe("renderMemorySection", () => {
 
     expect(page).toContain("| 1 | RSS | 59 s | 20 | +1.00 MB/min | +60 MB | +1.0 MB | 0.0 MB |");
     expect(page).toContain("| 1 | V8 heap used | – |");
+    expect(page).toContain("| 1 | heap used after major GC | – |");
+    expect(page).toContain("process 1: no major collection");
     expect(page).toContain("process 1 RSS        ▁▃▆█  100–102 MB");
     expect(page).toContain("process 1 heap used  no readings");
     expect(page).toContain("| 90 s | 102 MB | – |");
