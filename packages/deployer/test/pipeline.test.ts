@@ -153,6 +153,8 @@ describe("deploy pipeline", () => {
   });
 
   test("pull of a missing tag fails and changes nothing", async () => {
+    // The repository exists, so the message must blame the tag, not the repository.
+    await pushShop(rig, "1.0.0");
     const stage = await addStage(rig, { name: "pull" });
 
     const { deploy } = await deployAndRun(stage.id, "9.9.9");
@@ -160,6 +162,9 @@ describe("deploy pipeline", () => {
     expect(deploy.status).toBe("failed");
     expect(deploy.step).toBe("resolve");
     expect(deploy.error).toMatch(/acme\/shop:9\.9\.9/);
+    expect(deploy.error).toContain(
+      "registry local has no tag 9.9.9 in acme/shop (resolve acme/shop:9.9.9, 404): check the tag was pushed to acme/shop",
+    );
     expect(await liveInstances(stage.id)).toEqual([]);
   });
 

@@ -32,10 +32,10 @@ export function errorForStatus(response: HttpResponse, context: ResponseContext)
         { kind: "forbidden", ...details },
       );
     case 404:
-      return new RegistryError(
-        `registry ${registry} has no ${repository ?? "such resource"} (${action}, 404${detail}): check the repository name and that the image was pushed`,
-        { kind: "not_found", ...details },
-      );
+      return new RegistryError(notFoundMessage(response.url, context, detail), {
+        kind: "not_found",
+        ...details,
+      });
     case 429: {
       const wait = retryAfterSeconds(response.headers);
       return new RegistryError(
@@ -48,6 +48,49 @@ export function errorForStatus(response: HttpResponse, context: ResponseContext)
         `registry ${registry} returned HTTP ${status}${subject} (${action})${detail}${status >= 500 ? ": retry later" : ""}`,
         { kind: status >= 500 ? "network" : "protocol", ...details },
       );
+  }
+}
+
+/**
+ * A manifest or blob path, `/v2/<name>/manifests/<reference>`, optionally under a path prefix.
+ * The tag list ends in `/tags/list`, so it never matches.
+ */
+const CONTENT_PATH = /\/v2\/.+\/(manifests|blobs)\/([^/]+)$/;
+
+/**
+ * Names what is missing. A 404 on a manifest or blob means that reference is missing, but
+ * docker-registry 2.8.2 also returns `MANIFEST_UNKNOWN` for a manifest in an unknown
+ * repository (and HEAD has no body), so the hint covers the repository name too. The path
+ * is read from the response URL because every client builds it the same way.
+ */
+function notFoundMessage(url: string, context: ResponseContext, detail: string): string {
+  const { registry, repository, action } = context;
+  const content = repository ? CONTENT_PATH.exec(pathnameOf(url)) : null;
+  const reference = content?.[2] ? decodeReference(content[2]) : undefined;
+  if (!repository || !content || !reference) {
+    return `registry ${registry} has no ${repository ?? "such resource"} (${action}, 404${detail}): check the repository name and that the image was pushed`;
+  }
+
+  if (content[1] === "blobs") {
+    return `registry ${registry} has no blob ${reference} in ${repository} (${action}, 404${detail}): a manifest refers to a blob the registry no longer stores; push the image again`;
+  }
+  const kind = reference.includes(":") ? "digest" : "tag";
+  return `registry ${registry} has no ${kind} ${reference} in ${repository} (${action}, 404${detail}): check the ${kind} was pushed to ${repository} and the repository name is right`;
+}
+
+function pathnameOf(url: string): string {
+  try {
+    return new URL(url).pathname;
+  } catch {
+    return "";
+  }
+}
+
+function decodeReference(segment: string): string | undefined {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return undefined;
   }
 }
 

@@ -93,6 +93,7 @@ export function registryBehaviourSuite(target: () => SuiteTarget): void {
     const error = await registry.listTags(name("suite/missing")).catch((caught: unknown) => caught);
 
     expect(isRegistryError(error, "not_found")).toBe(true);
+    expect(String(error)).toContain(`has no ${name("suite/missing").toLowerCase()}`);
   });
 
   test("unknown tag is not_found", async () => {
@@ -104,6 +105,7 @@ export function registryBehaviourSuite(target: () => SuiteTarget): void {
       .catch((caught: unknown) => caught);
 
     expect(isRegistryError(error, "not_found")).toBe(true);
+    expect(String(error)).toContain(`has no tag 9.9.9 in ${name("suite/notag").toLowerCase()}`);
   });
 
   test("checkAccess succeeds", async () => {
