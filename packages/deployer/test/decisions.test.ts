@@ -3,7 +3,7 @@ import type { ContainerState } from "../src/docker/types.js";
 import { DeployError } from "../src/errors.js";
 import { checkAllowed, containerBinds } from "../src/pipeline/container-spec.js";
 import type { VolumeRow } from "../src/pipeline/context.js";
-import { healthTimeoutMs, judgeContainer } from "../src/pipeline/health.js";
+import { describeHealthLimit, healthTimeoutMs, judgeContainer } from "../src/pipeline/health.js";
 import { containerName, dnsLabel, stageDomain } from "../src/pipeline/naming.js";
 
 function snapshot(overrides: Partial<ContainerState>): ContainerState {
@@ -86,6 +86,43 @@ describe("healthTimeoutMs", () => {
 
   test("uses the setting without a HEALTHCHECK", () => {
     expect(healthTimeoutMs(45, null)).toBe(45_000);
+  });
+});
+
+describe("describeHealthLimit", () => {
+  const healthcheck = {
+    test: ["CMD", "true"],
+    intervalMs: 10_000,
+    timeoutMs: 5_000,
+    startPeriodMs: 60_000,
+    retries: 3,
+  };
+
+  test.each([
+    [
+      "HEALTHCHECK longer than the setting",
+      60,
+      healthcheck,
+      null,
+      "the image HEALTHCHECK's start period plus 4 tries of its interval and timeout, longer than settings healthTimeoutSeconds of 60 s",
+    ],
+    [
+      "setting longer than the HEALTHCHECK",
+      600,
+      healthcheck,
+      null,
+      "settings healthTimeoutSeconds, which covers the image HEALTHCHECK's start period plus 4 tries of its interval and timeout",
+    ],
+    [
+      "HTTP check",
+      8,
+      null,
+      { timeoutSeconds: 5 },
+      "settings healthTimeoutSeconds, while the stage's health check timeoutSeconds of 5 s limits each request",
+    ],
+    ["stability window only", 8, null, null, "settings healthTimeoutSeconds"],
+  ])("%s", (_name, settingSeconds, image, httpCheck, expected) => {
+    expect(describeHealthLimit(settingSeconds, image, httpCheck)).toBe(expected);
   });
 });
 

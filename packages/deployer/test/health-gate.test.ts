@@ -1,4 +1,6 @@
-import { describe, expect, test } from "vitest";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { describe, expect, onTestFinished, test } from "vitest";
 import type { ContainerState, DockerClient, ImageHealthcheck } from "../src/docker/types.js";
 import { DeployError } from "../src/errors.js";
 import type { DeployContext } from "../src/pipeline/context.js";
@@ -102,6 +104,67 @@ describe("health gate loop", () => {
   test("HEALTHCHECK that never settles times out", async () => {
     const error = await gate([starting], HEALTHCHECK);
 
-    expect((error as DeployError).message).toMatch(/^health gate timed out after 0 s: /);
+    expect((error as DeployError).message).toBe(
+      "health gate timed out after 0 s (the image HEALTHCHECK's start period plus 4 tries of its interval and timeout, longer than settings healthTimeoutSeconds of 0.03 s): no check has passed yet",
+    );
+  });
+});
+
+/** Starts an HTTP server on 127.0.0.1 that never responds, and stops it after the test. */
+async function silentServer(): Promise<{ host: string; port: number }> {
+  const server = createServer(() => {
+    // Never respond, like an app stuck at start-up.
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  onTestFinished(async () => {
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+  });
+  return { host: "127.0.0.1", port: (server.address() as AddressInfo).port };
+}
+
+async function httpGate(healthTimeoutSeconds: number, checkTimeoutSeconds: number) {
+  const upstream = await silentServer();
+  const httpContext = {
+    settings: { healthTimeoutSeconds },
+    stage: {
+      healthCheck: {
+        path: "/health",
+        expectedStatus: 200,
+        intervalSeconds: 0.05,
+        timeoutSeconds: checkTimeoutSeconds,
+      },
+    },
+  } as unknown as DeployContext;
+  const deps = { docker: scriptedEngine([state({})]), fetch, stabilityMs: 30 };
+  const started = Date.now();
+  const error = await waitUntilHealthy(deps, httpContext, "new", null, upstream).then(
+    () => new Error("the gate passed"),
+    (caught: unknown) => caught,
+  );
+  return { error: error as DeployError, elapsedMs: Date.now() - started, upstream };
+}
+
+describe("health gate with an HTTP check", () => {
+  test("timeout names the gate limit and the request limit", async () => {
+    const { error, upstream } = await httpGate(1, 0.2);
+
+    expect(error).toBeInstanceOf(DeployError);
+    expect(error.step).toBe("health");
+    expect(error.message).toBe(
+      `health gate timed out after 1 s (settings healthTimeoutSeconds, while the stage's health check timeoutSeconds of 0.2 s limits each request): GET http://127.0.0.1:${upstream.port}/health did not respond within 0.2 s`,
+    );
+  });
+
+  test("request timeout longer than the gate ends at the gate", async () => {
+    const { error, elapsedMs, upstream } = await httpGate(1, 30);
+
+    expect(elapsedMs).toBeLessThan(3000);
+    expect(error.message).toMatch(
+      /^health gate timed out after 1 s \(settings healthTimeoutSeconds, /,
+    );
+    expect(error.message).toContain(
+      `GET http://127.0.0.1:${upstream.port}/health did not respond before the gate's limit`,
+    );
   });
 });

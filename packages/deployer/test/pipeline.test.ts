@@ -119,7 +119,9 @@ describe("deploy pipeline", () => {
 
     expect(deploy.status).toBe("rolled_back");
     expect(deploy.step).toBe("health");
-    expect(deploy.error).toMatch(/health gate timed out after 5 s: GET .*\/health returned 404/);
+    expect(deploy.error).toMatch(
+      /^health gate timed out after 5 s \(settings healthTimeoutSeconds, while the stage's health check timeoutSeconds of 1 s limits each request\): GET .*\/health returned 404/,
+    );
     expect((await liveInstances(stage.id)).map((instance) => instance.id)).toEqual([old!.id]);
     expect(await request(old!.upstreamPort)).toEqual({ status: 200, body: "shop 3.0" });
     const hostAfter = rig.npm

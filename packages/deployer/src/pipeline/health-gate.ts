@@ -2,8 +2,10 @@
 import type { ImageHealthcheck } from "../docker/types.js";
 import { DeployError, messageOf } from "../errors.js";
 import type { DeployContext } from "./context.js";
-import { healthTimeoutMs, judgeContainer } from "./health.js";
+import { describeHealthLimit, healthTimeoutMs, judgeContainer } from "./health.js";
 import type { PipelineDeps } from "./run-deploy.js";
+
+const NO_CHECK_YET = "no check has passed yet";
 
 /**
  * Resolves when the new container is healthy: the image's HEALTHCHECK reports healthy, or
@@ -24,7 +26,7 @@ export async function waitUntilHealthy(
   const pauseMs = http
     ? http.intervalSeconds * 1000
     : Math.min(500, healthcheck?.intervalMs ?? 500);
-  let lastProblem = "no check has passed yet";
+  let lastProblem = NO_CHECK_YET;
 
   for (;;) {
     const state = await deps.docker.inspectContainer(containerId);
@@ -43,41 +45,66 @@ export async function waitUntilHealthy(
     }
 
     if (!healthcheck && http && upstream) {
-      const problem = await checkHttp(deps.fetch, upstream, http);
-      if (problem === null) {
+      const remainingMs = Math.max(0, started + timeoutMs - Date.now());
+      const result = await checkHttp(deps.fetch, upstream, http, remainingMs);
+      if (result === null) {
         return;
       }
-      lastProblem = problem;
+      // Keep an earlier full request's problem, because one cut short by the gate tells less.
+      if (!result.cutShort || lastProblem === NO_CHECK_YET) {
+        lastProblem = result.problem;
+      }
     } else if (!healthcheck && state.running && Date.now() - started >= deps.stabilityMs) {
       return;
     }
 
     if (Date.now() - started >= timeoutMs) {
+      const limit = describeHealthLimit(context.settings.healthTimeoutSeconds, healthcheck, http);
       throw new DeployError(
         "health",
-        `health gate timed out after ${Math.round(timeoutMs / 1000)} s: ${lastProblem}`,
+        `health gate timed out after ${Math.round(timeoutMs / 1000)} s (${limit}): ${lastProblem}`,
       );
     }
     await new Promise((resolve) => setTimeout(resolve, pauseMs));
   }
 }
 
-/** Returns `null` when the check passed, else what went wrong. */
+/**
+ * Returns `null` when the check passed, else what went wrong. One request waits for the
+ * check's `timeoutSeconds`, but never past the gate's limit (`remainingMs`), so a check
+ * timeout longer than the gate cannot stretch the gate. `cutShort` marks a request that the
+ * gate's limit ended.
+ */
 async function checkHttp(
   fetcher: typeof fetch,
   upstream: { host: string; port: number },
   check: { path: string; expectedStatus: number; timeoutSeconds: number },
-): Promise<string | null> {
+  remainingMs: number,
+): Promise<{ problem: string; cutShort: boolean } | null> {
   const url = `http://${upstream.host}:${upstream.port}${check.path}`;
+  const checkMs = check.timeoutSeconds * 1000;
   try {
     const response = await fetcher(url, {
-      signal: AbortSignal.timeout(check.timeoutSeconds * 1000),
+      signal: AbortSignal.timeout(Math.min(checkMs, remainingMs)),
     });
     await response.body?.cancel();
     return response.status === check.expectedStatus
       ? null
-      : `GET ${url} returned ${response.status}, expected ${check.expectedStatus}`;
+      : {
+          problem: `GET ${url} returned ${response.status}, expected ${check.expectedStatus}`,
+          cutShort: false,
+        };
   } catch (error) {
-    return `GET ${url} failed: ${messageOf(error)}`;
+    if (!isTimeout(error)) {
+      return { problem: `GET ${url} failed: ${messageOf(error)}`, cutShort: false };
+    }
+    return remainingMs < checkMs
+      ? { problem: `GET ${url} did not respond before the gate's limit`, cutShort: true }
+      : { problem: `GET ${url} did not respond within ${check.timeoutSeconds} s`, cutShort: false };
   }
+}
+
+/** `AbortSignal.timeout` rejects fetch with a `TimeoutError` DOMException (checked on Node 20). */
+function isTimeout(error: unknown): boolean {
+  return error instanceof Error && error.name === "TimeoutError";
 }

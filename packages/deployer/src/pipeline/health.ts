@@ -58,3 +58,26 @@ export function healthTimeoutMs(
   const needed = healthcheck.startPeriodMs + (healthcheck.retries + 1) * perTry;
   return Math.max(setting, needed);
 }
+
+/**
+ * Names the setting or HEALTHCHECK fields behind `healthTimeoutMs`, for the timeout message.
+ * With an HTTP check it adds that the stage's `timeoutSeconds` limits each request and not
+ * the gate, because users otherwise take the gate's limit for that field.
+ */
+export function describeHealthLimit(
+  settingSeconds: number,
+  healthcheck: ImageHealthcheck | null,
+  httpCheck: { timeoutSeconds: number } | null,
+): string {
+  const setting = "settings healthTimeoutSeconds";
+  if (healthcheck) {
+    const needed = `the image HEALTHCHECK's start period plus ${healthcheck.retries + 1} tries of its interval and timeout`;
+    return healthTimeoutMs(settingSeconds, healthcheck) > settingSeconds * 1000
+      ? `${needed}, longer than ${setting} of ${settingSeconds} s`
+      : `${setting}, which covers ${needed}`;
+  }
+  if (httpCheck) {
+    return `${setting}, while the stage's health check timeoutSeconds of ${httpCheck.timeoutSeconds} s limits each request`;
+  }
+  return setting;
+}
