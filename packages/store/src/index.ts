@@ -24,6 +24,7 @@ export {
   parseDatabaseUrl,
 } from "./database-url.js";
 export { notFound, StoreError, type StoreErrorKind, toStoreError } from "./errors.js";
+export { MIN_POLL_GAP_SECONDS, pollCronProblem } from "./poll-cron.js";
 export {
   type ApiTokenSummary,
   createApiToken,
@@ -209,4 +210,9 @@ export {
   SecretKeyError,
   type Secrets,
 } from "./secrets.js";
+export {
+  SUBDOMAIN_PLACEHOLDERS,
+  type SubdomainPatternKind,
+  subdomainPatternProblem,
+} from "./subdomain-pattern.js";
 export { isVolumeSourceAllowed, volumeOutsideAllowList } from "./volume-allow-list.js";

@@ -2,6 +2,9 @@ import { parseDocument } from "yaml";
 import type { z } from "zod";
 import { type ConfigFile, configFileSchema } from "./schema.js";
 
+/** Maximum length of a value quoted in a message; a longer one is cut and ends in "…". */
+const MAX_QUOTED_LENGTH = 60;
+
 /** A configuration file that cannot be imported; the message names the file and the path in it. */
 export class ConfigFileError extends Error {
   override readonly name = "ConfigFileError";
@@ -30,11 +33,19 @@ export function parseConfigFile(text: string, file: string): ConfigFile {
     );
   }
 
-  const result = configFileSchema.safeParse(toPlainValue(document, file) ?? {});
+  const value = toPlainValue(document, file);
+  if (value === null || value === undefined) {
+    // An empty file, one with only comments and one that is only `~` all parse to null. Each
+    // is more likely the wrong file than a wish to import nothing.
+    throw new ConfigFileError(file, [
+      "the file is empty or contains only comments: add settings, registries or projects, e.g. from `berth export`",
+    ]);
+  }
+
+  const result = configFileSchema.safeParse(value);
   if (!result.success) {
-    throw new ConfigFileError(file, result.error.issues.map(describeIssue), {
-      cause: result.error,
-    });
+    const problems = result.error.issues.map((issue) => describeIssue(issue, value));
+    throw new ConfigFileError(file, problems, { cause: result.error });
   }
   return result.data;
 }
@@ -71,21 +82,50 @@ export function formatPath(path: ReadonlyArray<PropertyKey>): string {
   return text || "(top level)";
 }
 
-function describeIssue(issue: z.core.$ZodIssue): string {
-  return `${formatPath(issue.path)}: ${issueMessage(issue)}`;
+/** `document` is the parsed file, where the value at the issue's path is looked up. */
+function describeIssue(issue: z.core.$ZodIssue, document: unknown): string {
+  return `${formatPath(issue.path)}: ${issueMessage(issue, valueAt(document, issue.path))}`;
 }
 
-function issueMessage(issue: z.core.$ZodIssue): string {
+function issueMessage(issue: z.core.$ZodIssue, value: unknown): string {
   if (issue.code === "invalid_value") {
-    return `expected one of ${issue.values.map(String).join(", ")}`;
+    return withReceived(`expected one of ${issue.values.map(String).join(", ")}`, value);
   }
   if (issue.code === "invalid_union" && "options" in issue && Array.isArray(issue.options)) {
-    return `expected one of ${issue.options.map(String).join(", ")}`;
+    return withReceived(`expected one of ${issue.options.map(String).join(", ")}`, value);
+  }
+  if (issue.code === "invalid_type" && value === undefined) {
+    return `required, but missing: expected ${issue.expected}`;
   }
   if (issue.code === "unrecognized_keys") {
     return `unknown key${issue.keys.length > 1 ? "s" : ""} ${issue.keys.join(", ")}`;
   }
   return issue.message;
+}
+
+/** Adds the value found, e.g. `got "latest"`, or says that the key is missing. */
+function withReceived(expectation: string, value: unknown): string {
+  if (value === undefined) {
+    return `required, but missing: ${expectation}`;
+  }
+  if (typeof value === "object" && value !== null) {
+    return `${expectation}, got ${Array.isArray(value) ? "a list" : "a mapping"}`;
+  }
+  const text = JSON.stringify(value) ?? String(value);
+  const cut = text.length > MAX_QUOTED_LENGTH ? `${text.slice(0, MAX_QUOTED_LENGTH)}…` : text;
+  return `${expectation}, got ${cut}`;
+}
+
+/** Follows `path` into the parsed file; a key that is not there gives `undefined`. */
+function valueAt(document: unknown, path: readonly PropertyKey[]): unknown {
+  let current = document;
+  for (const key of path) {
+    if (current === null || typeof current !== "object") {
+      return undefined;
+    }
+    current = (current as Record<PropertyKey, unknown>)[key];
+  }
+  return current;
 }
 
 /** Returns the error's first line, without the position that `prettyErrors` appends to it. */

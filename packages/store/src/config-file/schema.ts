@@ -3,16 +3,36 @@
  * strict objects turn a misspelt key into an error instead of a silently ignored line.
  */
 import { z } from "zod";
+import { pollCronProblem } from "../poll-cron.js";
 import { REACH_MODES, REGISTRY_TYPES, VOLUME_KINDS, WEBHOOK_SOURCES } from "../schema.js";
+import { type SubdomainPatternKind, subdomainPatternProblem } from "../subdomain-pattern.js";
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const envName = z.string().regex(ENV_NAME, "expected an environment variable name");
 
-/** An outbound URL: Berth sends requests only over `http:` and `https:`. */
+/**
+ * An outbound URL: Berth sends requests only over `http:` and `https:`. A missing URL keeps
+ * zod's message, which says that it is required.
+ */
 const httpUrl = z.url({
   protocol: /^https?$/,
-  error: (issue) => `invalid URL ${JSON.stringify(issue.input)}: use an http:// or https:// URL`,
+  error: (issue) =>
+    issue.input === undefined
+      ? undefined
+      : `invalid URL ${JSON.stringify(issue.input)}: use an http:// or https:// URL`,
 });
+
+/** A string that `problem` checks; its message becomes the issue at the string's path. */
+const checkedString = (problem: (value: string) => string | undefined) =>
+  z.string().superRefine((value, context) => {
+    const message = problem(value);
+    if (message !== undefined) {
+      context.addIssue({ code: "custom", message });
+    }
+  });
+
+const subdomainPattern = (kind: SubdomainPatternKind) =>
+  checkedString((pattern) => subdomainPatternProblem(pattern, kind));
 
 /** A secret given in the file, or the name of an environment variable that contains it. */
 const secretReference = z.union(
@@ -93,7 +113,7 @@ const stage = z.strictObject({
   promote_from: z.string().optional(),
   container_port: z.number().int().min(1).max(65535).optional(),
   health_check: healthCheck.optional(),
-  subdomain: z.string().optional(),
+  subdomain: subdomainPattern("stage").optional(),
   custom_domain: z.string().optional(),
   max_instances: z.number().int().min(1).max(20).default(1),
   restart_policy: z
@@ -130,12 +150,12 @@ const registry = z
 
 const settings = z.strictObject({
   base_domain: z.string().optional(),
-  stage_subdomain_pattern: z.string().optional(),
-  tag_subdomain_pattern: z.string().optional(),
+  stage_subdomain_pattern: subdomainPattern("stage").optional(),
+  tag_subdomain_pattern: subdomainPattern("tag").optional(),
   docker_network: z.string().optional(),
   reach_mode: z.enum(REACH_MODES).optional(),
   host_address: z.string().optional(),
-  poll_cron: z.string().optional(),
+  poll_cron: checkedString((expression) => pollCronProblem(expression)).optional(),
   poll_interval_seconds: z.number().int().min(10).optional(),
   poll_jitter_seconds: z.number().int().min(0).optional(),
   deploy_concurrency: z.number().int().min(1).max(64).optional(),
