@@ -122,7 +122,10 @@ async function recoverClaimed(
     now: deps.now(),
   });
   if (!deploy) {
-    deps.logger.debug({ deploy: listed.id }, "stale deploy skipped: another process claimed it or it is alive again");
+    deps.logger.debug(
+      { deploy: listed.id },
+      "stale deploy skipped: another process claimed it or it is alive again",
+    );
     return null;
   }
 
