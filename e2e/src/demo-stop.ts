@@ -4,6 +4,8 @@
  * so pnpm reports the run as failed (ERR_PNPM_RECURSIVE_RUN_FIRST_FAIL … SIGINT) while the
  * demo is still cleaning up. With the terminal in raw mode, Ctrl-C reaches the demo as the
  * byte 0x03 instead of a signal, so only the demo acts on it and pnpm reports its exit status.
+ * A SIGINT that still reaches the group (input not a terminal, `kill -INT -- -PGID`) makes pnpm
+ * exit with 130 at once, while the demo cleans up and exits 0 on its own.
  */
 
 /** The byte a terminal in raw mode sends for Ctrl-C (ETX). */

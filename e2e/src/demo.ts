@@ -1,7 +1,8 @@
 /**
  * `pnpm demo`: starts the local parts of the flow and Berth with its dashboard, pushes sample
  * tags, prints the URL and the sign-in, and keeps running until Ctrl-C stops everything. It
- * then exits with status 0, so pnpm reports no failure.
+ * then exits with status 0. pnpm reports no failure unless the SIGINT reached pnpm too, for
+ * example when the input is not a terminal (see demo-stop.ts).
  */
 import { signIn } from "./api-client.js";
 import { DemoOptionError, readDemoOptions } from "./demo-options.js";

@@ -1,5 +1,10 @@
+import { spawn } from "node:child_process";
 import { EventEmitter } from "node:events";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { PassThrough } from "node:stream";
+import { fileURLToPath } from "node:url";
 import { describe, expect, test } from "vitest";
 import { createDemoStopper, type StopInput } from "../src/demo-stop.js";
 
@@ -133,4 +138,63 @@ describe("demo stopper", () => {
     expect(await exited()).toBe(0);
     expect(rawCalls).toBe(0);
   });
+});
+
+/** A program that stops like the demo: its stop step only prints, then the stopper exits. */
+const STOPPING_PROGRAM = `
+import { pathToFileURL } from "node:url";
+const { createDemoStopper } = await import(pathToFileURL(process.env.STOPPER_MODULE).href);
+const stopper = createDemoStopper({
+  input: process.stdin,
+  signals: process,
+  exit: (code) => process.exit(code),
+  say: (text) => process.stdout.write(text + "\\n"),
+});
+stopper.onStop(async () => process.stdout.write("stopped everything\\n"));
+process.stdout.write("ready\\n");
+`;
+
+/**
+ * Runs the program under `script` (util-linux), which gives it a real terminal, behind an
+ * `sh -c` as pnpm runs scripts, and presses Ctrl-C once it is ready. Without raw mode the
+ * terminal would send SIGINT to the shell too, and the shell would exit with 130.
+ */
+async function pressCtrlCInTerminal(): Promise<{ code: number | null; output: string }> {
+  const folder = await mkdtemp(path.join(tmpdir(), "berth-demo-stop-"));
+  try {
+    const program = path.join(folder, "stopping.mjs");
+    await writeFile(program, STOPPING_PROGRAM);
+    const e2eFolder = fileURLToPath(new URL("..", import.meta.url));
+    const command = `sh -c 'node --import tsx ${program}'`;
+    const child = spawn(
+      "script",
+      ["--quiet", "--return", "--flush", "--command", command, "/dev/null"],
+      {
+        cwd: e2eFolder,
+        env: { ...process.env, STOPPER_MODULE: path.join(e2eFolder, "src", "demo-stop.ts") },
+        stdio: ["pipe", "pipe", "inherit"],
+      },
+    );
+    let output = "";
+    child.stdout.on("data", (chunk: Buffer) => {
+      const before = output;
+      output += chunk.toString();
+      if (!before.includes("ready") && output.includes("ready")) {
+        child.stdin.write(Buffer.from([0x03]));
+      }
+    });
+    const code = await new Promise<number | null>((resolve) => child.on("exit", resolve));
+    return { code, output };
+  } finally {
+    await rm(folder, { recursive: true, force: true });
+  }
+}
+
+describe("demo stopper in a terminal", () => {
+  test("ctrl-c behind a shell exits 0", async () => {
+    const { code, output } = await pressCtrlCInTerminal();
+
+    expect(output).toContain("stopped everything");
+    expect(code).toBe(0);
+  }, 30_000);
 });
