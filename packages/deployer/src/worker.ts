@@ -60,6 +60,8 @@ export interface DeployWorkerOptions {
   /** Stability window for containers without any health check. Default 10 s. */
   stabilityMs?: number | undefined;
   stopTimeoutSeconds?: number | undefined;
+  /** Time limit of one registry request when a deploy resolves its tag. Default 30 s. */
+  registryTimeoutSeconds?: number | undefined;
   fetch?: typeof fetch | undefined;
   notifier?: Notifier | undefined;
   onTiming?: PipelineDeps["onTiming"];
@@ -102,6 +104,7 @@ export function createDeployWorker(options: DeployWorkerOptions): DeployWorker {
     notifier: options.notifier ?? createNotifier({ logger, fetch: options.fetch }),
     stabilityMs: options.stabilityMs ?? 10_000,
     stopTimeoutSeconds: options.stopTimeoutSeconds ?? 10,
+    registryTimeoutSeconds: options.registryTimeoutSeconds ?? 30,
     fetch: options.fetch ?? fetch,
     onTiming: options.onTiming,
   };

@@ -1,4 +1,6 @@
 import { chmod, mkdtemp, rm, stat, writeFile } from "node:fs/promises";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import {
@@ -8,6 +10,8 @@ import {
   instances,
   listDeployLogs,
   listLiveInstances,
+  projects,
+  registries,
   stageEnv,
   stageVolumes,
 } from "@berth/store";
@@ -168,6 +172,49 @@ describe("deploy pipeline", () => {
       "registry local has no tag 9.9.9 in acme/shop (resolve acme/shop:9.9.9, 404): check the tag was pushed to acme/shop",
     );
     expect(await liveInstances(stage.id)).toEqual([]);
+  });
+
+  test("resolve waits for the registry only as long as registryTimeoutSeconds", async () => {
+    // A registry that accepts connections and never answers: only the time limit ends the step.
+    const stalled = createServer(() => {});
+    await new Promise<void>((resolve) => stalled.listen(0, "127.0.0.1", resolve));
+    const { port } = stalled.address() as AddressInfo;
+    const [project] = await rig.handle.db
+      .select({ registryId: projects.registryId })
+      .from(projects)
+      .where(eq(projects.id, rig.projectId));
+    const registryId = project!.registryId;
+    const [original] = await rig.handle.db
+      .update(registries)
+      .set({ url: `http://127.0.0.1:${port}` })
+      .where(eq(registries.id, registryId))
+      .returning();
+    onTestFinished(async () => {
+      await rig.handle.db
+        .update(registries)
+        .set({ url: rig.registry.url })
+        .where(eq(registries.id, registryId));
+      stalled.closeAllConnections();
+      await new Promise((resolve) => stalled.close(resolve));
+    });
+    expect(original?.url).toBe(`http://127.0.0.1:${port}`);
+    const stage = await addStage(rig, { name: "stalled" });
+
+    const deploy = await deployTag(rig.handle.db, {
+      stageId: stage.id,
+      tag: "1.0",
+      requestedBy: "test",
+    });
+    const started = Date.now();
+    await makeWorker(rig, { registryTimeoutSeconds: 1 }).runUntilIdle();
+    const elapsedMs = Date.now() - started;
+
+    const ended = await getDeploy(rig.handle.db, deploy.id);
+    expect(ended.status).toBe("failed");
+    expect(ended.step).toBe("resolve");
+    expect(ended.error).toContain("within 1000 ms");
+    // The registry client's own default is 15 s; the deploy must not wait for it.
+    expect(elapsedMs).toBeLessThan(10_000);
   });
 
   test("name conflict with a foreign container aborts without touching it", async () => {

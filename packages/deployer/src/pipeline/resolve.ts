@@ -2,14 +2,16 @@
 import { createRegistry } from "@berth/registry";
 import { DeployError, messageOf } from "../errors.js";
 import type { DeployContext } from "./context.js";
+import type { PipelineDeps } from "./run-deploy.js";
 
 /**
  * Asks the stage's registry which manifest `tag` points to now. The deploy then pulls and
- * runs that digest, so a tag moved during the deploy cannot change what goes live.
+ * runs that digest, so a tag moved during the deploy cannot change what goes live. Each
+ * request gets the same time limit as the poller's, so one setting governs every registry call.
  */
 export async function resolveDigest(
   context: DeployContext,
-  decryptSecret: (value: string) => string,
+  deps: Pick<PipelineDeps, "decryptSecret" | "registryTimeoutSeconds">,
 ): Promise<string> {
   const { registry, project, deploy } = context;
   try {
@@ -18,7 +20,8 @@ export async function resolveDigest(
       url: registry.url,
       name: registry.name,
       username: registry.username ?? undefined,
-      token: registry.tokenEncrypted ? decryptSecret(registry.tokenEncrypted) : undefined,
+      token: registry.tokenEncrypted ? deps.decryptSecret(registry.tokenEncrypted) : undefined,
+      timeoutMs: deps.registryTimeoutSeconds * 1000,
     });
     return await client.getDigest(project.repository, deploy.tag);
   } catch (error) {

@@ -48,6 +48,8 @@ export interface PipelineDeps {
   stabilityMs: number;
   /** Seconds the engine gives a container to stop before killing it. */
   stopTimeoutSeconds: number;
+  /** Time limit of one registry request in the resolve step (`BERTH_REGISTRY_TIMEOUT_SECONDS`). */
+  registryTimeoutSeconds: number;
   fetch: typeof fetch;
   /** Called after each engine call and gate with its duration, for the benchmark. */
   onTiming?: ((kind: "engine" | "health", ms: number) => void) | undefined;
@@ -217,7 +219,7 @@ async function pinAndPull({ deps, context, log, enter }: Run): Promise<PulledIma
   await enter("resolve");
   let digest = deploy.digest;
   if (!digest) {
-    digest = await resolveDigest(context, deps.decryptSecret);
+    digest = await resolveDigest(context, deps);
     await setDeployDigest(deps.db, deploy.id, digest);
     // Later steps and the notification read the pinned digest from the context.
     context.deploy = { ...deploy, digest };

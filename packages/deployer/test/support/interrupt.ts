@@ -46,6 +46,7 @@ export function pipelineDeps(rig: Rig, overrides: Partial<PipelineDeps> = {}): P
     notifier: createNotifier({ logger }),
     stabilityMs: 500,
     stopTimeoutSeconds: 1,
+    registryTimeoutSeconds: 5,
     fetch,
     ...overrides,
   };
