@@ -9,7 +9,7 @@ const stopSignal = new Promise<string>((resolve) => {
   }
 });
 
-process.exitCode = await runCli(process.argv.slice(2), {
+const exitCode = await runCli(process.argv.slice(2), {
   env: readEnvironment(),
   output: {
     stdout: (text) => process.stdout.write(text),
@@ -17,3 +17,9 @@ process.exitCode = await runCli(process.argv.slice(2), {
   },
   stopSignal,
 });
+
+// Exiting here, rather than when the event loop empties, ends a process whose start-up a
+// signal abandoned while a file system or database call still hangs. Nothing printed is
+// lost: pino flushes its buffer on exit, and process.stdout and process.stderr write to
+// pipes, files and terminals synchronously on Linux.
+process.exit(exitCode);

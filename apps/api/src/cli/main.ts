@@ -2,7 +2,7 @@ import { parseArgs } from "node:util";
 import type { Logger } from "pino";
 import { type Config, loadConfig } from "../config.js";
 import { createLogger } from "../logger.js";
-import { startServer } from "../server.js";
+import { type RunningServer, startServer } from "../server.js";
 import { runExport, runImport, runMigrate } from "./commands.js";
 
 const USAGE = `Usage: berth <command>
@@ -69,11 +69,46 @@ async function runCommand(
 }
 
 async function serve(config: Config, logger: Logger, options: CliOptions): Promise<number> {
-  const server = await startServer(config, logger, options.env);
+  const starting = startServer(config, logger, options.env);
+  const first = await Promise.race([
+    starting.then((server) => ({ server, signal: undefined })),
+    options.stopSignal.then((signal) => ({ server: undefined, signal })),
+  ]);
+  if (first.signal !== undefined) {
+    logger.info({ signal: first.signal }, "stopping during start-up");
+    await stopWhileStarting(starting, first.signal, config.shutdownTimeoutSeconds);
+    return 0;
+  }
+
   const signal = await options.stopSignal;
   logger.info({ signal }, "stopping");
-  await server.close();
+  await first.server.close();
   return 0;
+}
+
+/**
+ * Lets a start that a signal interrupted finish within the shutdown timeout, then closes what
+ * it opened. A start that takes longer rejects, and the bin then exits without waiting for it.
+ */
+async function stopWhileStarting(
+  starting: Promise<RunningServer>,
+  signal: string,
+  timeoutSeconds: number,
+): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<undefined>((resolve) => {
+    timer = setTimeout(resolve, timeoutSeconds * 1000, undefined);
+  });
+  const server = await Promise.race([starting, timedOut]).finally(() => clearTimeout(timer));
+  if (server === undefined) {
+    // The bin exits next, so a late failure of the abandoned start is dropped rather than
+    // reported as an unhandled rejection.
+    starting.catch(() => undefined);
+    throw new Error(
+      `start-up timed out ${timeoutSeconds} s after ${signal} (BERTH_SHUTDOWN_TIMEOUT_SECONDS), so Berth exits without closing the database: check that DATABASE_URL or BERTH_DATA_DIR is reachable`,
+    );
+  }
+  await server.close();
 }
 
 /** Commands other than `serve` log warnings and errors to stderr, so stdout stays the output. */
