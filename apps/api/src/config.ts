@@ -5,6 +5,7 @@
 import path from "node:path";
 import { parseDatabaseUrl, parseKeyring, type SecretKey } from "@berth/store";
 import { z } from "zod";
+import { MIN_PASSWORD_LENGTH } from "./auth/first-admin.js";
 
 export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
 
@@ -65,6 +66,30 @@ const integer = (name: string, min: number, max: number, fallback: number) =>
       return number;
     });
 
+const logLevel = optionalText.transform((value, context) => {
+  if (value === undefined) {
+    return "info";
+  }
+  const level = LOG_LEVELS.find((candidate) => candidate === value);
+  if (level === undefined) {
+    context.addIssue({
+      code: "custom",
+      message: `BERTH_LOG_LEVEL is "${value}": expected one of ${LOG_LEVELS.join(", ")}`,
+    });
+    return z.NEVER;
+  }
+  return level;
+});
+
+// The length only, since the message must not repeat the password.
+const adminPassword = optionalText.refine(
+  (value) => value === undefined || value.length >= MIN_PASSWORD_LENGTH,
+  {
+    error: (issue) =>
+      `BERTH_ADMIN_PASSWORD is ${String(issue.input).length} characters long: use at least ${MIN_PASSWORD_LENGTH}, or unset it to have one generated`,
+  },
+);
+
 const environmentSchema = z.object({
   BERTH_HOST: optionalText.transform((value) => value ?? "127.0.0.1"),
   BERTH_PORT: integer("BERTH_PORT", 1, 65535, 8080),
@@ -72,11 +97,7 @@ const environmentSchema = z.object({
   DATABASE_URL: optionalText,
   BERTH_SECRET_KEY: optionalText,
   BERTH_SEED_FILE: optionalText.transform((value) => (value ? path.resolve(value) : undefined)),
-  BERTH_LOG_LEVEL: optionalText.pipe(
-    z
-      .enum(LOG_LEVELS, { error: `BERTH_LOG_LEVEL: expected one of ${LOG_LEVELS.join(", ")}` })
-      .default("info"),
-  ),
+  BERTH_LOG_LEVEL: logLevel,
   BERTH_SHUTDOWN_TIMEOUT_SECONDS: integer("BERTH_SHUTDOWN_TIMEOUT_SECONDS", 1, 3600, 30),
   BERTH_DEPLOY_STALE_AFTER_SECONDS: integer("BERTH_DEPLOY_STALE_AFTER_SECONDS", 3, 3600, 60),
   BERTH_REGISTRY_TIMEOUT_SECONDS: integer("BERTH_REGISTRY_TIMEOUT_SECONDS", 1, 600, 30),
@@ -84,8 +105,34 @@ const environmentSchema = z.object({
   DOCKER_HOST: optionalText,
   BERTH_METRICS_TOKEN: optionalText,
   BERTH_WEB_DIR: optionalText.transform((value) => (value ? path.resolve(value) : undefined)),
-  BERTH_ADMIN_PASSWORD: optionalText,
+  BERTH_ADMIN_PASSWORD: adminPassword,
 });
+
+/**
+ * `DOCKER_HOST` forms that `parseDockerHost` in @berth/deployer accepts: a unix socket by
+ * absolute path, or TCP with a host and a port. The client has no ssh://, npipe:// or
+ * http:// transport, and no default port.
+ */
+const DOCKER_HOST_PATTERN = /^(unix:\/\/\/.*|tcp:\/\/([^:/]+|\[[^\]]+\]):\d{1,5}\/?)$/;
+
+/**
+ * Checks the Docker engine address Berth will use: BERTH_DOCKER_HOST, else DOCKER_HOST.
+ * Returns the problem, naming the variable the value came from, or undefined when it is valid.
+ */
+function dockerHostProblem(env: NodeJS.ProcessEnv): string | undefined {
+  const berthDockerHost = env.BERTH_DOCKER_HOST?.trim();
+  const name = berthDockerHost ? "BERTH_DOCKER_HOST" : "DOCKER_HOST";
+  const value = berthDockerHost || env.DOCKER_HOST?.trim();
+  if (!value || DOCKER_HOST_PATTERN.test(value)) {
+    return undefined;
+  }
+  const override = berthDockerHost
+    ? ""
+    : ", or set BERTH_DOCKER_HOST to one of those to override it";
+  // A URL's user information may hold a password, so it is left out of the message.
+  const redacted = value.replace(/\/\/[^/@]*@/, "//…@");
+  return `${name} is "${redacted}": expected unix:///path/to/docker.sock or tcp://host:port${override}`;
+}
 
 /**
  * Reads the configuration from `env` (default `process.env`). Throws `ConfigError` listing
@@ -93,8 +140,13 @@ const environmentSchema = z.object({
  */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const result = environmentSchema.safeParse(env);
-  if (!result.success) {
-    throw new ConfigError(result.error.issues.map((issue) => issue.message).join("; "));
+  const problems = result.success ? [] : result.error.issues.map((issue) => issue.message);
+  const dockerProblem = dockerHostProblem(env);
+  if (dockerProblem) {
+    problems.push(dockerProblem);
+  }
+  if (!result.success || problems.length > 0) {
+    throw new ConfigError(problems.join("; "));
   }
   const values = result.data;
 
