@@ -1,4 +1,5 @@
 import { type ClaimedStage, findPolledStageIds } from "@berth/store";
+import { linkAbort } from "./abort-link.js";
 import type { CheckContext, CheckRun } from "./context.js";
 import { deferStages, failStages } from "./failure.js";
 import { forEachLimited } from "./limit.js";
@@ -39,12 +40,16 @@ export async function runCheck(
     leaseSeconds: context.tuning.leaseMs / 1000,
     ...(request.stageIds ? { stageIds: request.stageIds } : {}),
   });
+  // The check's requests combine this signal, not the poller's, so what they leave on it is
+  // collected with the check (see abort-link.ts).
+  const link = linkAbort(context.signal);
   try {
-    return await checkClaimed(context, request, startedAt, claimed);
+    return await checkClaimed({ ...context, signal: link.signal }, request, startedAt, claimed);
   } catch (error) {
     context.leases.markLeftOver();
     throw error;
   } finally {
+    link.release();
     context.leases.finish(claimed);
   }
 }
