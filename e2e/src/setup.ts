@@ -1,7 +1,7 @@
 /**
  * Configures a running Berth through its public API for the flow: the proxy manager, a
- * registry, project `shop` (acme/shop) with stages `dev` (dev-*, auto-deploy) and `prod`
- * (v*.*.*, approval, promoted from dev), and the Gitea webhook secret.
+ * registry, project `shop` (acme/shop) with stages `dev` (dev-*, numeric, auto-deploy) and
+ * `prod` (v*.*.*, semver, approval, promoted from dev), and the Gitea webhook secret.
  */
 import type { ApiClient } from "./api-client.js";
 import type { FlowRig } from "./rig.js";
@@ -55,7 +55,9 @@ export async function configureFlow(api: ApiClient, rig: FlowRig): Promise<FlowS
     projectId: project.id,
     name: "dev",
     tagInclude: ["dev-*"],
-    policy: { kind: "alphabetical" },
+    // The number after `dev-` orders the tags, so dev-10 is newer than dev-9. Alphabetical
+    // order would put dev-10 before dev-9 and never deploy it.
+    policy: { kind: "numeric" },
     autoDeploy: true,
   });
   const prod = await createStage(api, {
