@@ -55,6 +55,9 @@ export async function startService(options: ServiceOptions): Promise<Service> {
     docker: docker ?? missingDockerClient(dockerReason(options.dockerHost)),
     logger,
     decryptSecret,
+    ...(options.registryTimeoutSeconds
+      ? { registryTimeoutSeconds: options.registryTimeoutSeconds }
+      : {}),
     ...options.worker,
     ...(options.fetch ? { fetch: options.fetch } : {}),
   });
