@@ -29,6 +29,8 @@ const schema = z.object({
     .object({ from: z.number(), to: z.number() })
     .refine((range) => range.from <= range.to, { error: "from must not exceed to" })
     .optional(),
+  url: z.url({ error: (issue) => `invalid URL ${JSON.stringify(issue.input)}` }),
+  email: z.email({ error: "expected an email address" }),
 });
 
 /** Validates `input` and returns the message of the issue at `path`. */
@@ -67,10 +69,28 @@ describe("field issue messages", () => {
       message: 'expected number, got "80"',
     },
     {
-      name: "missing field says missing",
+      name: "missing field says required",
       input: {},
       path: "scope",
-      message: 'missing: expected one of "read", "deploy", "admin"',
+      message: 'required, but missing: expected one of "read", "deploy", "admin"',
+    },
+    {
+      name: "missing field drops undefined text",
+      input: {},
+      path: "url",
+      message: "required, but missing: expected string",
+    },
+    {
+      name: "missing field keeps schema expectation",
+      input: {},
+      path: "email",
+      message: "required, but missing: expected an email address",
+    },
+    {
+      name: "null field is not missing",
+      input: { scope: null },
+      path: "scope",
+      message: 'expected one of "read", "deploy", "admin", got null',
     },
     {
       name: "range names number",
@@ -150,6 +170,70 @@ describe("field issue messages", () => {
     const [issue] = fieldIssues(result.error);
 
     expect(issue?.message).toBe(result.error.issues[0]?.message);
+  });
+});
+
+describe("unrecognized key messages", () => {
+  const strict = z.strictObject({
+    npmUrl: z.string().optional(),
+    npmEmail: z.string().optional(),
+    npmPassword: z.string().optional(),
+    pollCron: z.string().optional(),
+    nested: z.strictObject({ baseDomain: z.string().optional() }).optional(),
+  });
+  const accepted = '"npmUrl", "npmEmail", "npmPassword", "pollCron", "nested"';
+
+  function unrecognizedMessage(input: Record<string, unknown>, path = "(body)") {
+    const result = strict.safeParse(input);
+    if (result.success) {
+      throw new Error(`expected ${JSON.stringify(input)} to fail validation`);
+    }
+    return fieldIssues(result.error, input).find((issue) => issue.path === path)?.message;
+  }
+
+  test.each([
+    {
+      name: "prefix suggests closest keys",
+      input: { npm: "http://npm.example.test" },
+      message: `unrecognized key "npm": did you mean "npmUrl", "npmEmail" or "npmPassword"? The accepted keys are ${accepted}`,
+    },
+    {
+      name: "case slip suggests key",
+      input: { pollcron: "* * * * *" },
+      message: `unrecognized key "pollcron": did you mean "pollCron"? The accepted keys are ${accepted}`,
+    },
+    {
+      name: "typo suggests key",
+      input: { npmEmial: "a@example.test" },
+      message: `unrecognized key "npmEmial": did you mean "npmEmail"? The accepted keys are ${accepted}`,
+    },
+    {
+      name: "no match lists accepted keys",
+      input: { colour: "red" },
+      message: `unrecognized key "colour": the accepted keys are ${accepted}`,
+    },
+    {
+      name: "many keys are counted",
+      input: { a: 1, b: 2, c: 3, d: 4, e: 5, f: 6, g: 7 },
+      message: `unrecognized keys "a", "b", "c", "d", "e" and 2 more: the accepted keys are ${accepted}`,
+    },
+  ])("$name", ({ input, message }) => {
+    expect(unrecognizedMessage(input)).toBe(message);
+  });
+
+  test("nested object lists its own keys", () => {
+    const message = unrecognizedMessage({ nested: { domain: "x" } }, "nested");
+
+    expect(message).toBe(
+      'unrecognized key "domain": did you mean "baseDomain"? The accepted keys are "baseDomain"',
+    );
+  });
+
+  test("long key is cut", () => {
+    const message = unrecognizedMessage({ ["k".repeat(500)]: 1 });
+
+    expect(message).toContain(`"${"k".repeat(60)}…"`);
+    expect(message).not.toContain("k".repeat(61));
   });
 });
 

@@ -2,6 +2,7 @@
  * Turns zod issues into field issues whose messages name the value received and the accepted
  * values. Zod's built-in texts ("Invalid option: expected one of …") omit the value, so they
  * are rewritten. A message a schema wrote itself is kept, with the value added when missing.
+ * A missing field is reported as required, and an unrecognized key with the accepted keys.
  */
 import { z } from "zod";
 
@@ -20,6 +21,25 @@ const SECRET_FIELD = /password|secret|token/i;
 /** Maximum length of a quoted string value; a longer one is cut and ends in "…". */
 const MAX_QUOTED_LENGTH = 60;
 
+/** Maximum unrecognized keys quoted in one message; the rest are counted. */
+const MAX_QUOTED_KEYS = 5;
+
+/** Maximum accepted keys suggested for one unrecognized key. */
+const MAX_SUGGESTIONS = 3;
+
+/** Issue codes zod raises for a missing value: a type, option or union that got `undefined`. */
+const MISSING_VALUE_CODES: ReadonlySet<string> = new Set([
+  "invalid_type",
+  "invalid_value",
+  "invalid_union",
+]);
+
+// Zod's message for an unrecognized key names only the key, and the object schema that knows
+// the accepted keys is reachable only while zod builds the message. So this error map is
+// installed for the whole process. It answers only `unrecognized_keys` issues and leaves every
+// other message to the schema or zod's locale.
+z.config({ customError: unrecognizedKeysMessage });
+
 /**
  * Lists zod issues as field paths and messages, e.g. `{ path: "scope", message: 'expected one
  * of "read", "deploy", "admin", got "write"' }`. `input` is the value that was validated.
@@ -36,6 +56,9 @@ function issueMessage(issue: z.core.$ZodIssue, received: Received): string {
   if (!received.found) {
     return issue.message;
   }
+  if (received.value === undefined && MISSING_VALUE_CODES.has(issue.code)) {
+    return missingMessage(issue);
+  }
   if (!isBuiltInMessage(issue, received.value)) {
     return withValue(issue.message, received.value, issue.path);
   }
@@ -43,14 +66,117 @@ function issueMessage(issue: z.core.$ZodIssue, received: Received): string {
   if (expectation === undefined) {
     return issue.message;
   }
-  if (received.value === undefined) {
-    return `missing: ${expectation}`;
-  }
   const got =
     issue.code === "too_small" || issue.code === "too_big"
       ? describeSize(received.value, issue.path)
       : describeValue(received.value, issue.path);
   return `${expectation}, got ${got}`;
+}
+
+/**
+ * Says that a field is required. A schema's own message is kept when it says so already, and
+ * added when it does not quote the missing value: "invalid URL undefined" was written for a
+ * value that was sent, so zod's expectation replaces it.
+ */
+function missingMessage(issue: z.core.$ZodIssue): string {
+  if (/\brequired\b/i.test(issue.message)) {
+    return issue.message;
+  }
+  const ownMessage = !isBuiltInMessage(issue, undefined) && !issue.message.includes("undefined");
+  const expectation = ownMessage ? issue.message : expectationOf(issue, undefined);
+  return expectation === undefined
+    ? "required, but missing"
+    : `required, but missing: ${expectation}`;
+}
+
+/**
+ * Writes the message for keys an object schema does not accept, e.g. `unrecognized key "npm":
+ * did you mean "npmUrl"? The accepted keys are …`. Returns undefined for every other issue.
+ */
+function unrecognizedKeysMessage(issue: z.core.$ZodRawIssue): string | undefined {
+  if (issue.code !== "unrecognized_keys") {
+    return undefined;
+  }
+  const shape = (issue.inst as { _zod?: { def?: { shape?: unknown } } } | undefined)?._zod?.def
+    ?.shape;
+  if (shape === null || typeof shape !== "object") {
+    return undefined;
+  }
+  const accepted = Object.keys(shape);
+  const keys = issue.keys;
+
+  const quoted = keys.slice(0, MAX_QUOTED_KEYS).map(quoteKey);
+  const more = keys.length > MAX_QUOTED_KEYS ? ` and ${keys.length - MAX_QUOTED_KEYS} more` : "";
+  const noun = keys.length === 1 ? "key" : "keys";
+  const unrecognized = `unrecognized ${noun} ${quoted.join(", ")}${more}`;
+  const acceptedList = accepted.map(quoteKey).join(", ");
+
+  // Only the quoted keys get suggestions, which bounds the work for a body of many keys.
+  const suggestions = [
+    ...new Set(keys.slice(0, MAX_QUOTED_KEYS).flatMap((key) => closeMatches(key, accepted))),
+  ];
+  if (suggestions.length === 0) {
+    return `${unrecognized}: the accepted keys are ${acceptedList}`;
+  }
+  return `${unrecognized}: did you mean ${orList(suggestions.map(quoteKey))}? The accepted keys are ${acceptedList}`;
+}
+
+/**
+ * Returns the names in `candidates` that `name` is likely a misspelling of, closest first:
+ * the same name in another case, a part of at least three characters (`npm` for `npmUrl`,
+ * `domain` for `baseDomain`), a name with more after a candidate (`npmUrlHttps` for
+ * `npmUrl`), or an edit distance of 1 for names up to 4 characters and 2 for longer ones.
+ */
+function closeMatches(name: string, candidates: readonly string[]): string[] {
+  if (name.length > MAX_QUOTED_LENGTH) {
+    return [];
+  }
+  const wanted = name.toLowerCase();
+  const maxDistance = wanted.length <= 4 ? 1 : 2;
+  const scored: Array<{ candidate: string; distance: number }> = [];
+  for (const candidate of candidates) {
+    const lower = candidate.toLowerCase();
+    const distance = editDistance(wanted, lower);
+    const isPart =
+      wanted.length >= 3 &&
+      lower.length >= 3 &&
+      (lower.includes(wanted) || wanted.startsWith(lower));
+    if (distance <= maxDistance || isPart) {
+      scored.push({ candidate, distance });
+    }
+  }
+  return scored
+    .sort((left, right) => left.distance - right.distance)
+    .slice(0, MAX_SUGGESTIONS)
+    .map((entry) => entry.candidate);
+}
+
+/** Levenshtein distance: the insertions, deletions and substitutions that turn `a` into `b`. */
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, index) => index);
+  for (let i = 1; i <= a.length; i += 1) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j += 1) {
+      const substitution = (previous[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1);
+      current[j] = Math.min((previous[j] ?? 0) + 1, (current[j - 1] ?? 0) + 1, substitution);
+    }
+    previous = current;
+  }
+  return previous[b.length] ?? 0;
+}
+
+function quoteKey(key: string): string {
+  return JSON.stringify(
+    key.length > MAX_QUOTED_LENGTH ? `${key.slice(0, MAX_QUOTED_LENGTH)}…` : key,
+  );
+}
+
+/** Joins `["a", "b", "c"]` as `a, b or c`. */
+function orList(items: readonly string[]): string {
+  if (items.length <= 1) {
+    return items.join("");
+  }
+  return `${items.slice(0, -1).join(", ")} or ${items.at(-1)}`;
 }
 
 /** Rewrites zod's text as "expected …"; undefined keeps zod's message as it is. */

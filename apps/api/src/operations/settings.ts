@@ -1,4 +1,11 @@
-import { getSettings, REACH_MODES, updateSettings } from "@berth/store";
+import {
+  getSettings,
+  pollCronProblem,
+  REACH_MODES,
+  type SubdomainPatternKind,
+  subdomainPatternProblem,
+  updateSettings,
+} from "@berth/store";
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import { audit } from "../auth/audit.js";
 import { requireAuth } from "../auth/middleware.js";
@@ -53,6 +60,21 @@ const wholeNumber = (min: number, max: number, unit = "") => {
 };
 const seconds = (min: number, max: number) => wholeNumber(min, max, " of seconds");
 
+/** A string that `problem` checks, with the store's message, which the import shares. */
+const checkedString = (problem: (value: string) => string | undefined) =>
+  z
+    .string()
+    .min(1)
+    .superRefine((value, context) => {
+      const message = problem(value);
+      if (message !== undefined) {
+        context.addIssue({ code: "custom", message });
+      }
+    });
+
+const subdomainPattern = (kind: SubdomainPatternKind) =>
+  checkedString((pattern) => subdomainPatternProblem(pattern, kind));
+
 /**
  * A settings change. Secrets are write-only: a value sets one and `null` clears it, while
  * reads only show whether one is set.
@@ -63,15 +85,15 @@ const SettingsPatchSchema = z
       .string()
       .regex(/^[a-z0-9.-]+$/i, { error: "expected a domain such as apps.example.com" })
       .nullable(),
-    stageSubdomainPattern: z.string().min(1),
-    tagSubdomainPattern: z.string().min(1),
+    stageSubdomainPattern: subdomainPattern("stage"),
+    tagSubdomainPattern: subdomainPattern("tag"),
     dockerNetwork: z.string().min(1),
     reachMode: z.enum(REACH_MODES),
     hostAddress: z.string().min(1),
     npmUrl: httpUrl,
     npmEmail: z.email({ error: "expected an email address" }).nullable(),
     npmPassword: z.string().min(1).nullable(),
-    pollCron: z.string().min(1).nullable(),
+    pollCron: checkedString((expression) => pollCronProblem(expression)).nullable(),
     pollIntervalSeconds: seconds(10, 86400),
     pollJitterSeconds: seconds(0, 3600),
     deployConcurrency: wholeNumber(1, 64),

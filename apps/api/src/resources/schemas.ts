@@ -2,14 +2,17 @@
  * Request and response schemas of the REST resources. The handlers validate with these and
  * `GET /api/v1/openapi.json` is generated from them, so the document cannot drift from the code.
  */
-import { REGISTRY_TYPES, VOLUME_KINDS } from "@berth/store";
+import { REGISTRY_TYPES, subdomainPatternProblem, VOLUME_KINDS } from "@berth/store";
 import { z } from "@hono/zod-openapi";
 
 const timestamp = z.iso.datetime({ offset: true });
 /** An outbound URL: Berth sends requests only over `http:` and `https:`. */
 const httpUrl = z.url({
   protocol: /^https?$/,
-  error: (issue) => `invalid URL ${JSON.stringify(issue.input)}: use an http:// or https:// URL`,
+  error: (issue) =>
+    issue.input === undefined
+      ? "required, but missing: expected an http:// or https:// URL"
+      : `invalid URL ${JSON.stringify(issue.input)}: use an http:// or https:// URL`,
 });
 
 export const IdParams = z.object({
@@ -150,7 +153,17 @@ const stageFields = {
   promoteFromStageId: z.uuid().nullable(),
   containerPort: z.number().int().min(1).max(65535).nullable(),
   healthCheck: HealthCheckSchema.nullable(),
-  subdomain: z.string().min(1).max(63).nullable(),
+  subdomain: z
+    .string()
+    .min(1)
+    .max(63)
+    .superRefine((pattern, context) => {
+      const message = subdomainPatternProblem(pattern, "stage");
+      if (message !== undefined) {
+        context.addIssue({ code: "custom", message });
+      }
+    })
+    .nullable(),
   customDomain: z.string().min(1).max(253).nullable(),
   maxInstances: z.number().int().min(1).max(20),
   restartPolicy: z.enum(["no", "always", "unless-stopped", "on-failure"]),
