@@ -206,6 +206,10 @@ describe.each(ENGINES)("docker hub webhooks on $engine", ({ engine }) => {
       "push_data.tag",
       "repository",
     ]);
+    expect(error.message).toContain("push_data.tag: expected string, got 7");
+    expect(error.message).toMatch(/repository: [^;]*missing[^;]*expected object/);
+    expect(error.message).toContain("check that the sender is a Docker Hub repository webhook");
+    expect(error.message).not.toContain("Invalid input");
   });
 
   test("invalid JSON gives 400", async () => {

@@ -170,6 +170,17 @@ describe.each(ENGINES)("gitea and forgejo webhooks on $engine", ({ engine }) => 
       reason: "action deleted",
     },
     { name: "npm package", payload: giteaPayload("1.0.0", { type: "npm" }), reason: "type npm" },
+    {
+      // Only the action and the type are read before a delivery is ignored.
+      name: "npm package without container fields",
+      payload: { action: "created", package: { type: "npm", name: "@acme/lib", owner: null } },
+      reason: "package type npm is not a container image",
+    },
+    {
+      name: "deleted package without container fields",
+      payload: { action: "deleted", package: { type: "container" } },
+      reason: "package action deleted is not a push",
+    },
   ])("$name is ignored", async ({ payload, reason }) => {
     const { db, app, pushes } = await setup();
     const body = JSON.stringify(payload);
@@ -269,8 +280,12 @@ describe.each(ENGINES)("gitea and forgejo webhooks on $engine", ({ engine }) => 
       headers: giteaHeaders(body),
     });
 
+    const message = (await errorOf(response)).message;
+
     expect(response.status).toBe(404);
-    expect((await errorOf(response)).message).toContain("gitea webhooks are not set up");
+    expect(message).toContain("gitea webhooks are not set up");
+    expect(message).toContain("in the dashboard under Settings, Webhooks (/settings)");
+    expect(message).toContain("POST /api/v1/webhooks/gitea/secret");
     expect(pushes).toHaveLength(0);
     expect(await deliveries(db)).toHaveLength(0);
   });
@@ -291,6 +306,10 @@ describe.each(ENGINES)("gitea and forgejo webhooks on $engine", ({ engine }) => 
       "package.name",
       "package.owner.login",
     ]);
+    expect(error.message).toContain("package.name: expected string, got 5");
+    expect(error.message).toMatch(/package\.owner\.login: [^;]*missing/);
+    expect(error.message).toContain("check that the hook is a Gitea or Forgejo hook");
+    expect(error.message).not.toContain("Invalid input");
     expect(await deliveries(db)).toHaveLength(0);
   });
 

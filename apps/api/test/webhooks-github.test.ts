@@ -169,7 +169,10 @@ describe.each(ENGINES)("github webhooks on $engine", ({ engine }) => {
 
   test("wrong field types give 422", async () => {
     const { db, app } = await setup();
-    const body = JSON.stringify({ action: "published", package: { name: 1, owner: "acme" } });
+    const body = JSON.stringify({
+      action: "published",
+      package: { name: 1, owner: "acme", package_type: "CONTAINER" },
+    });
 
     const response = await deliver(app, body);
     const error = await errorOf(response);
@@ -180,6 +183,65 @@ describe.each(ENGINES)("github webhooks on $engine", ({ engine }) => {
       "package.owner",
       "package.package_version",
     ]);
+    expect(error.message).toContain("package.name: expected string, got 1");
+    expect(error.message).toMatch(/package\.package_version: [^;]*missing/);
+    expect(error.message).toContain("check that the hook sends GitHub's Packages");
+    expect(error.message).not.toContain("Invalid input");
+    expect(await deliveries(db)).toHaveLength(0);
+  });
+
+  // GitHub's webhook schema allows a null owner, package_version and registry, and an npm
+  // or Maven version carries no container metadata.
+  test.each([
+    {
+      name: "npm package without a version object",
+      event: "package",
+      pkg: { name: "hello", package_type: "npm", ecosystem: "npm", package_version: null },
+      reason: "package type npm is not a container image",
+    },
+    {
+      name: "maven registry_package without an owner",
+      event: "registry_package",
+      pkg: { name: "lib", package_type: "maven", owner: null, registry: null },
+      reason: "package type maven is not a container image",
+    },
+    {
+      name: "npm package with GitHub's full shape",
+      event: "package",
+      pkg: {
+        id: 10696,
+        name: "hello-world-npm",
+        namespace: "acme/hello-world-npm",
+        description: null,
+        ecosystem: "docker",
+        package_type: "npm",
+        owner: { login: "acme", id: 1 },
+        package_version: {
+          id: 24147,
+          version: "1.0.0",
+          name: `sha256:${"d".repeat(64)}`,
+          npm_metadata: { name: "@acme/hello-world-npm", version: "1.0.0" },
+          metadata: [],
+          package_files: [],
+        },
+        registry: {
+          name: "GitHub npm registry",
+          type: "npm",
+          url: "https://npm.pkg.github.com/@acme",
+        },
+      },
+      reason: "package type npm is not a container image",
+    },
+  ])("$name is ignored with 200", async ({ event, pkg, reason }) => {
+    const { db, app, pushes, settle } = await setup();
+    const body = JSON.stringify({ action: "published", [event]: pkg });
+
+    const response = await deliver(app, body, event);
+    await settle();
+
+    expect(response.status).toBe(200);
+    expect(await json(response)).toEqual({ status: "ignored", reason });
+    expect(pushes).toHaveLength(0);
     expect(await deliveries(db)).toHaveLength(0);
   });
 

@@ -8,6 +8,7 @@
 import { z } from "zod";
 import { ignored, type ParsedDelivery } from "./delivery.js";
 import { parseImage } from "./image.js";
+import { parsePayloadFields } from "./payload.js";
 
 const dockerHubSchema = z.object({
   push_data: z.object({
@@ -22,7 +23,12 @@ const dockerHubSchema = z.object({
 });
 
 export function parseDockerHubDelivery(payload: unknown): ParsedDelivery {
-  const body = dockerHubSchema.parse(payload);
+  const body = parsePayloadFields(
+    dockerHubSchema,
+    payload,
+    "Docker Hub push payload",
+    "check that the sender is a Docker Hub repository webhook; other senders use the generic endpoint",
+  );
   const tag = body.push_data.tag;
   if (tag === "") {
     return ignored("push without a tag");

@@ -17,6 +17,10 @@ export const DEFAULT_WEBHOOK_BODY_LIMIT_BYTES = 256 * 1024;
 
 const FORM_CONTENT_TYPE = "application/x-www-form-urlencoded";
 
+/** The dashboard page with the webhook secrets, and the API routes that manage them. */
+const SETTINGS_PAGE = "/settings";
+const SETTINGS_API_PATH = "/api/v1/webhooks";
+
 /**
  * Routes under `/api/v1/hooks`, without session auth: `POST /gitea`, `/forgejo` and `/github`
  * (HMAC-signed), `POST /dockerhub/:secret` and `/generic/:secret` (secret in the URL; `?secret=`
@@ -104,13 +108,16 @@ function isWebhookSource(value: string): value is WebhookSource {
   return SOURCES.has(value);
 }
 
-/** Returns the source's secret, decrypted. A source without one is not set up, so it gives 404. */
+/**
+ * Returns the source's secret, decrypted. A source without one is not set up, so it gives 404,
+ * naming the dashboard page and the API route that generate the secret.
+ */
 async function loadSecret(deps: WebhookDeps, source: WebhookSource): Promise<string> {
   const ciphertext = (await getWebhookSecretsEncrypted(deps.db))[source];
   if (!ciphertext) {
     throw new ApiError(
       "not_found",
-      `${source} webhooks are not set up: generate the ${source} webhook secret in Berth first`,
+      `${source} webhooks are not set up: an admin generates the ${source} secret in the dashboard under Settings, Webhooks (${SETTINGS_PAGE}), or with POST ${SETTINGS_API_PATH}/${source}/secret, then sets it in the sender`,
     );
   }
   return deps.decryptSecret(ciphertext);
@@ -178,7 +185,8 @@ function parsePayload(parse: () => ParsedDelivery): ParsedDelivery {
     return parse();
   } catch (error) {
     if (error instanceof WebhookPayloadError) {
-      throw new ApiError("validation_failed", error.message, { cause: error });
+      const details = error.issues ? { issues: error.issues } : undefined;
+      throw new ApiError("validation_failed", error.message, { details, cause: error });
     }
     throw error;
   }
