@@ -65,9 +65,24 @@ describe.each(ENGINES)("generic webhook on $engine", ({ engine }) => {
     const { app } = await setup();
 
     const response = await send(app, { image: ["a:1"] });
+    const error = await errorOf(response);
 
     expect(response.status).toBe(422);
-    expect((await errorOf(response)).details?.issues?.[0]?.path).toBe("image");
+    expect(error.details?.issues?.[0]?.path).toBe("image");
+    expect(error.message).toContain("image: expected string, got an array");
+  });
+
+  test("missing image names field and fix", async () => {
+    const { app } = await setup();
+
+    const response = await send(app, { tag: "1.0" });
+    const error = await errorOf(response);
+
+    expect(response.status).toBe(422);
+    expect(error.message).toContain("invalid generic webhook payload");
+    expect(error.message).toMatch(/image: [^;]*missing[^;]*expected string/);
+    expect(error.message).toContain('send {"image": "host/owner/app:tag"}');
+    expect(error.message).not.toContain("Invalid input");
   });
 
   test("wrong secret gives 401", async () => {
@@ -87,6 +102,19 @@ describe.each(ENGINES)("generic webhook on $engine", ({ engine }) => {
     await settle();
 
     expect((await deliveries(db))[0]).toMatchObject({ result: "unmatched", matchedStages: 0 });
+  });
+
+  test.each([
+    { name: "no stage's pattern takes the tag", taking: 0, result: "unmatched" },
+    { name: "one of two stages takes the tag", taking: 1, result: "matched" },
+  ])("$name is recorded as $result", async ({ taking, result }) => {
+    const { db, app, settle, setOutcome } = await setup();
+    setOutcome(async () => ({ matchedStages: 2, stagesTakingTag: taking }));
+
+    await send(app, { image: "registry.example.test/acme/app:9.9.9" });
+    await settle();
+
+    expect((await deliveries(db))[0]).toMatchObject({ result, matchedStages: taking });
   });
 
   test("failed stage check is recorded", async () => {

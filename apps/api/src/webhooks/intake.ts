@@ -79,10 +79,16 @@ async function checkStages(deps: WebhookDeps, push: PushNotice): Promise<void> {
   const processedAt = () => deps.now?.() ?? new Date();
   try {
     const outcome = await deps.onPush(push);
-    const matchedStages = outcome?.matchedStages ?? 0;
+    const stages = outcome?.stagesTakingTag ?? outcome?.matchedStages ?? 0;
+    if (outcome && stages === 0 && outcome.matchedStages > 0) {
+      deps.logger?.info(
+        { source: push.source, image: push.image, tag: push.tag, delivery: push.deliveryId },
+        "no stage's tag pattern matches the pushed tag",
+      );
+    }
     await setDeliveryOutcome(deps.db, push.deliveryId, {
-      result: matchedStages > 0 ? "matched" : "unmatched",
-      matchedStages,
+      result: stages > 0 ? "matched" : "unmatched",
+      matchedStages: stages,
       processedAt: processedAt(),
     });
   } catch (error) {

@@ -13,7 +13,14 @@ export interface PushNotice {
 
 /** Result of the stage check, recorded on the delivery as `matched` or `unmatched`. */
 export interface PushOutcome {
+  /** Stages whose project tracks the pushed image. */
   matchedStages: number;
+  /**
+   * Stages among them whose include and exclude patterns match the pushed tag, as
+   * `countStagesTakingTag` counts them. When set, this is the count recorded on the delivery,
+   * which is `matched` only if the count is above 0.
+   */
+  stagesTakingTag?: number | undefined;
 }
 
 /** Outcome of a delivery: recorded, a repeat of a recent push, ignored, or rejected with an error. */
