@@ -1,15 +1,21 @@
 /**
- * Checks for the poll cron expression in settings, shared by the API and the YAML import so
- * both reject what the poller cannot run.
+ * Checks for the poll cron expression in settings, shared by the API and the YAML import.
+ * They reject what the poller cannot run, and polls closer together than
+ * `poll_interval_seconds` may be.
  */
 import { Cron } from "croner";
 
-/** Minimum seconds between two polls, the same floor as `settings_poll_interval_check`. */
+/**
+ * Minimum seconds between two polls, the same floor as `settings_poll_interval_check`.
+ * NOTE: the poller does not enforce it, so it runs a closer cron written to the row directly.
+ */
 export const MIN_POLL_GAP_SECONDS = 10;
 
 /**
  * Upcoming runs compared when looking for two closer than the minimum gap. Every minute that
  * matches has the same seconds, so a gap inside a minute shows within the first runs.
+ * NOTE: a gap across a minute boundary (second 55, then second 0) is found only when two
+ * matching minutes in a row fall within these runs.
  */
 const SAMPLED_RUNS = 120;
 
@@ -18,7 +24,7 @@ const EXAMPLE = '"*/5 * * * *" (every 5 minutes)';
 /**
  * Checks a poll cron expression the way the poller reads it: trimmed, then parsed by croner
  * in the process's time zone. Returns what is wrong with it and an example of a valid one,
- * or `undefined` when the poller can run it.
+ * or `undefined` when it is valid.
  */
 export function pollCronProblem(expression: string, now = new Date()): string | undefined {
   const trimmed = expression.trim();

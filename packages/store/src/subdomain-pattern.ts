@@ -4,7 +4,7 @@
  * pattern into DNS-safe text, so an unknown placeholder would end up in the domain as text.
  */
 
-/** Which pattern is checked: a stage's domain, or the domain of one tag's instance. */
+/** The pattern's use: a stage's domain, or the domain of one tag's instance. */
 export type SubdomainPatternKind = "stage" | "tag";
 
 /** Placeholders each kind of pattern fills. A stage's domain has no tag to fill in. */

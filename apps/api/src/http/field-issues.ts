@@ -34,8 +34,8 @@ const MISSING_VALUE_CODES: ReadonlySet<string> = new Set([
   "invalid_union",
 ]);
 
-// Zod's message for an unrecognized key names only the key, and the object schema that knows
-// the accepted keys is reachable only while zod builds the message. So this error map is
+// Zod's message for an unrecognized key names only the key, and the object schema, which lists
+// the accepted keys, is reachable only while zod builds the message. So this error map is
 // installed for the whole process. It answers only `unrecognized_keys` issues and leaves every
 // other message to the schema or zod's locale.
 z.config({ customError: unrecognizedKeysMessage });
@@ -74,9 +74,10 @@ function issueMessage(issue: z.core.$ZodIssue, received: Received): string {
 }
 
 /**
- * Says that a field is required. A schema's own message is kept when it says so already, and
- * added when it does not quote the missing value: "invalid URL undefined" was written for a
- * value that was sent, so zod's expectation replaces it.
+ * Writes the message for a missing field, `required, but missing: …`. A schema's own message
+ * is kept as it is when it mentions "required", and used as the expectation unless it quotes
+ * the missing value. A text such as "invalid URL undefined" was written for a value that was
+ * sent, so zod's expectation replaces it.
  */
 function missingMessage(issue: z.core.$ZodIssue): string {
   if (/\brequired\b/i.test(issue.message)) {
@@ -122,25 +123,25 @@ function unrecognizedKeysMessage(issue: z.core.$ZodRawIssue): string | undefined
 }
 
 /**
- * Returns the names in `candidates` that `name` is likely a misspelling of, closest first:
- * the same name in another case, a part of at least three characters (`npm` for `npmUrl`,
- * `domain` for `baseDomain`), a name with more after a candidate (`npmUrlHttps` for
- * `npmUrl`), or an edit distance of 1 for names up to 4 characters and 2 for longer ones.
+ * Returns the names in `candidates` that `name` is likely a misspelling of, closest first.
+ * A candidate matches when it contains `name` (`npm` in `npmUrl`, `domain` in `baseDomain`),
+ * when `name` starts with it (`npmUrlHttps`), or when they differ by few edits: 1 for names
+ * up to 4 characters, 2 for longer ones. Case is ignored, and parts need 3 characters.
  */
 function closeMatches(name: string, candidates: readonly string[]): string[] {
   if (name.length > MAX_QUOTED_LENGTH) {
     return [];
   }
-  const wanted = name.toLowerCase();
-  const maxDistance = wanted.length <= 4 ? 1 : 2;
+  const lowerName = name.toLowerCase();
+  const maxDistance = lowerName.length <= 4 ? 1 : 2;
   const scored: Array<{ candidate: string; distance: number }> = [];
   for (const candidate of candidates) {
     const lower = candidate.toLowerCase();
-    const distance = editDistance(wanted, lower);
+    const distance = editDistance(lowerName, lower);
     const isPart =
-      wanted.length >= 3 &&
+      lowerName.length >= 3 &&
       lower.length >= 3 &&
-      (lower.includes(wanted) || wanted.startsWith(lower));
+      (lower.includes(lowerName) || lowerName.startsWith(lower));
     if (distance <= maxDistance || isPart) {
       scored.push({ candidate, distance });
     }

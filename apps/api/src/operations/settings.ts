@@ -60,7 +60,7 @@ const wholeNumber = (min: number, max: number, unit = "") => {
 };
 const seconds = (min: number, max: number) => wholeNumber(min, max, " of seconds");
 
-/** A string that `problem` checks, with the store's message, which the import shares. */
+/** A non-empty string checked by `problem`, a store check that the YAML import runs too. */
 const checkedString = (problem: (value: string) => string | undefined) =>
   z
     .string()

@@ -82,7 +82,7 @@ export function formatPath(path: ReadonlyArray<PropertyKey>): string {
   return text || "(top level)";
 }
 
-/** `document` is the parsed file, where the value at the issue's path is looked up. */
+/** `document` is the parsed file, in which the value at the issue's path is looked up. */
 function describeIssue(issue: z.core.$ZodIssue, document: unknown): string {
   return `${formatPath(issue.path)}: ${issueMessage(issue, valueAt(document, issue.path))}`;
 }
@@ -103,7 +103,7 @@ function issueMessage(issue: z.core.$ZodIssue, value: unknown): string {
   return issue.message;
 }
 
-/** Adds the value found, e.g. `got "latest"`, or says that the key is missing. */
+/** Adds the value found, e.g. `got "latest"`, or reports the key as missing. */
 function withReceived(expectation: string, value: unknown): string {
   if (value === undefined) {
     return `required, but missing: ${expectation}`;

@@ -11,8 +11,8 @@ const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const envName = z.string().regex(ENV_NAME, "expected an environment variable name");
 
 /**
- * An outbound URL: Berth sends requests only over `http:` and `https:`. A missing URL keeps
- * zod's message, which says that it is required.
+ * An outbound URL: Berth sends requests only over `http:` and `https:`. A missing URL gets
+ * no message here, so the import reports it as required.
  */
 const httpUrl = z.url({
   protocol: /^https?$/,
