@@ -1,3 +1,5 @@
+import { stages } from "@berth/store";
+import { eq } from "drizzle-orm";
 import { describe, expect, test } from "vitest";
 import { pushHandler, type StageChecker } from "../src/service/push.js";
 import { ENGINES, useDatabase } from "./helpers.js";
@@ -29,10 +31,56 @@ describe.each(ENGINES)("push handler on $engine", ({ engine }) => {
       deliveryId: "00000000-0000-4000-8000-000000000001",
     });
 
-    expect(outcome).toEqual({ matchedStages: 2 });
+    expect(outcome).toEqual({ matchedStages: 2, stagesTakingTag: 2 });
     expect(calls).toHaveLength(1);
     expect([...(calls[0]?.stageIds ?? [])].sort()).toEqual([dev.id, prod.id].sort());
     expect(calls[0]?.options).toEqual({ trigger: "webhook", pushedTag: "dev-1" });
+  });
+
+  test("push counts only the stages whose tag patterns take its tag", async () => {
+    const handle = database();
+    const { prod } = await seedProject(handle);
+    await handle.db
+      .update(stages)
+      .set({ tagInclude: ["v*"] })
+      .where(eq(stages.id, prod.id));
+    const { checker, calls } = recordingChecker();
+
+    const outcome = await pushHandler(
+      handle.db,
+      checker,
+    )({
+      source: "gitea",
+      image: "gitea.example.test/acme/shop",
+      tag: "dev-1",
+      deliveryId: "00000000-0000-4000-8000-000000000003",
+    });
+
+    // Both stages are checked, since the check itself applies the patterns; only dev takes dev-1.
+    expect(outcome).toEqual({ matchedStages: 2, stagesTakingTag: 1 });
+    expect(calls[0]?.stageIds).toHaveLength(2);
+  });
+
+  test("a stored pattern that does not compile leaves the count to the image", async () => {
+    const handle = database();
+    const { prod } = await seedProject(handle);
+    await handle.db
+      .update(stages)
+      .set({ tagInclude: ["dev-[*"] })
+      .where(eq(stages.id, prod.id));
+    const { checker } = recordingChecker();
+
+    const outcome = await pushHandler(
+      handle.db,
+      checker,
+    )({
+      source: "gitea",
+      image: "gitea.example.test/acme/shop",
+      tag: "dev-1",
+      deliveryId: "00000000-0000-4000-8000-000000000004",
+    });
+
+    expect(outcome).toEqual({ matchedStages: 2, stagesTakingTag: undefined });
   });
 
   test("unmatched push checks nothing", async () => {
@@ -50,7 +98,7 @@ describe.each(ENGINES)("push handler on $engine", ({ engine }) => {
       deliveryId: "00000000-0000-4000-8000-000000000002",
     });
 
-    expect(outcome).toEqual({ matchedStages: 0 });
+    expect(outcome).toEqual({ matchedStages: 0, stagesTakingTag: 0 });
     expect(calls).toEqual([]);
   });
 });

@@ -1,6 +1,7 @@
 import { parseImageReference } from "@berth/registry";
 import { type Database, projects, registries, stages } from "@berth/store";
 import { eq } from "drizzle-orm";
+import { countStagesTakingTag } from "../webhooks/tag-match.js";
 import type { PushNotice, PushOutcome } from "../webhooks/types.js";
 
 /**
@@ -25,19 +26,40 @@ export function pushHandler(
   poller: StageChecker,
 ): (push: PushNotice) => Promise<PushOutcome> {
   return async (push) => {
-    const stageIds = await findStagesTracking(db, push.image);
+    const tracking = await findStagePatternsTracking(db, push.image);
+    const stageIds = tracking.map((stage) => stage.id);
     if (stageIds.length > 0) {
       await poller.checkStages(stageIds, { trigger: "webhook", pushedTag: push.tag });
     }
-    return { matchedStages: stageIds.length };
+    return { matchedStages: stageIds.length, stagesTakingTag: stagesTaking(tracking, push.tag) };
   };
+}
+
+/**
+ * Counts the stages whose patterns take `tag`, or returns undefined when a stored pattern
+ * does not compile (a row saved before patterns were checked). The delivery is then recorded
+ * by image alone, as before, rather than failing a push that the check already ran for.
+ */
+function stagesTaking(stages: Parameters<typeof countStagesTakingTag>[0], tag: string) {
+  try {
+    return countStagesTakingTag(stages, tag);
+  } catch {
+    return undefined;
+  }
 }
 
 /** Stages of projects whose `registry host/repository` is `image` (already lowercase). */
 export async function findStagesTracking(db: Database, image: string): Promise<string[]> {
+  return (await findStagePatternsTracking(db, image)).map((stage) => stage.id);
+}
+
+/** The same stages as `findStagesTracking`, with their tag patterns. */
+async function findStagePatternsTracking(db: Database, image: string) {
   const rows = await db
     .select({
-      stageId: stages.id,
+      id: stages.id,
+      tagInclude: stages.tagInclude,
+      tagExclude: stages.tagExclude,
       url: registries.url,
       type: registries.type,
       repository: projects.repository,
@@ -45,9 +67,7 @@ export async function findStagesTracking(db: Database, image: string): Promise<s
     .from(stages)
     .innerJoin(projects, eq(stages.projectId, projects.id))
     .innerJoin(registries, eq(projects.registryId, registries.id));
-  return rows
-    .filter((row) => imageOf(row.type, row.url, row.repository) === image)
-    .map((row) => row.stageId);
+  return rows.filter((row) => imageOf(row.type, row.url, row.repository) === image);
 }
 
 /**
