@@ -52,7 +52,7 @@ const context = {
 } as unknown as DeployContext;
 
 async function gate(snapshots: ContainerState[], healthcheck: ImageHealthcheck | null) {
-  const deps = { docker: scriptedEngine(snapshots), fetch, stabilityMs: 30 };
+  const deps = { docker: scriptedEngine(snapshots), stabilityMs: 30 };
   return waitUntilHealthy(deps, context, "new", healthcheck, undefined).then(
     () => "pass",
     (error: unknown) => error,
@@ -136,7 +136,7 @@ async function httpGate(healthTimeoutSeconds: number, checkTimeoutSeconds: numbe
       },
     },
   } as unknown as DeployContext;
-  const deps = { docker: scriptedEngine([state({})]), fetch, stabilityMs: 30 };
+  const deps = { docker: scriptedEngine([state({})]), stabilityMs: 30 };
   const started = Date.now();
   const error = await waitUntilHealthy(deps, httpContext, "new", null, upstream).then(
     () => new Error("the gate passed"),
@@ -167,4 +167,68 @@ describe("health gate with an HTTP check", () => {
       `GET http://127.0.0.1:${upstream.port}/health did not respond before the gate's limit`,
     );
   });
+
+  test("a passing check leaves no connection open to the instance", async () => {
+    // Each instance has its own port; a kept-alive connection or pool per port would pile up
+    // over the life of the process, one per deploy.
+    const server = createServer((_request, response) => {
+      response.end("ok");
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    onTestFinished(async () => {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    });
+    const upstream = { host: "127.0.0.1", port: (server.address() as AddressInfo).port };
+    const context = {
+      settings: { healthTimeoutSeconds: 5 },
+      stage: {
+        healthCheck: { path: "/", expectedStatus: 200, intervalSeconds: 0.05, timeoutSeconds: 1 },
+      },
+    } as unknown as DeployContext;
+    const deps = { docker: scriptedEngine([state({})]), stabilityMs: 30 };
+
+    await waitUntilHealthy(deps, context, "new", null, upstream);
+
+    const open = await waitForConnections(server, 0, 1000);
+    expect(open).toBe(0);
+  });
+
+  test("a refused connection names the address", async () => {
+    const server = createServer();
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const port = (server.address() as AddressInfo).port;
+    await new Promise((resolve) => server.close(resolve));
+    const context = {
+      settings: { healthTimeoutSeconds: 0.3 },
+      stage: {
+        healthCheck: { path: "/up", expectedStatus: 200, intervalSeconds: 0.05, timeoutSeconds: 1 },
+      },
+    } as unknown as DeployContext;
+    const deps = { docker: scriptedEngine([state({})]), stabilityMs: 30 };
+
+    const error = await waitUntilHealthy(deps, context, "new", null, {
+      host: "127.0.0.1",
+      port,
+    }).catch((caught: unknown) => caught as Error);
+
+    expect(error?.message).toContain(`GET http://127.0.0.1:${port}/up failed: `);
+    expect(error?.message).toContain("ECONNREFUSED");
+  });
 });
+
+/** Polls the server's open connection count until it is `wanted` or `timeoutMs` passes. */
+async function waitForConnections(
+  server: ReturnType<typeof createServer>,
+  wanted: number,
+  timeoutMs: number,
+): Promise<number> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const count = await new Promise<number>((resolve, reject) =>
+      server.getConnections((error, n) => (error ? reject(error) : resolve(n))),
+    );
+    if (count === wanted || Date.now() >= deadline) return count;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}

@@ -3,6 +3,7 @@ import type { ImageHealthcheck } from "../docker/types.js";
 import { DeployError, messageOf } from "../errors.js";
 import type { DeployContext } from "./context.js";
 import { describeHealthLimit, healthTimeoutMs, judgeContainer } from "./health.js";
+import { requestStatus } from "./health-request.js";
 import type { PipelineDeps } from "./run-deploy.js";
 
 const NO_CHECK_YET = "no check has passed yet";
@@ -14,7 +15,7 @@ const NO_CHECK_YET = "no check has passed yet";
  * `health` on exit, restarts, an unhealthy verdict or the timeout.
  */
 export async function waitUntilHealthy(
-  deps: Pick<PipelineDeps, "docker" | "fetch" | "stabilityMs">,
+  deps: Pick<PipelineDeps, "docker" | "stabilityMs">,
   context: DeployContext,
   containerId: string,
   healthcheck: ImageHealthcheck | null,
@@ -46,7 +47,7 @@ export async function waitUntilHealthy(
 
     if (!healthcheck && http && upstream) {
       const remainingMs = Math.max(0, started + timeoutMs - Date.now());
-      const result = await checkHttp(deps.fetch, upstream, http, remainingMs);
+      const result = await checkHttp(upstream, http, remainingMs);
       if (result === null) {
         return;
       }
@@ -76,7 +77,6 @@ export async function waitUntilHealthy(
  * gate's limit ended.
  */
 async function checkHttp(
-  fetcher: typeof fetch,
   upstream: { host: string; port: number },
   check: { path: string; expectedStatus: number; timeoutSeconds: number },
   remainingMs: number,
@@ -84,14 +84,11 @@ async function checkHttp(
   const url = `http://${upstream.host}:${upstream.port}${check.path}`;
   const checkMs = check.timeoutSeconds * 1000;
   try {
-    const response = await fetcher(url, {
-      signal: AbortSignal.timeout(Math.min(checkMs, remainingMs)),
-    });
-    await response.body?.cancel();
-    return response.status === check.expectedStatus
+    const status = await requestStatus(url, AbortSignal.timeout(Math.min(checkMs, remainingMs)));
+    return status === check.expectedStatus
       ? null
       : {
-          problem: `GET ${url} returned ${response.status}, expected ${check.expectedStatus}`,
+          problem: `GET ${url} returned ${status}, expected ${check.expectedStatus}`,
           cutShort: false,
         };
   } catch (error) {
@@ -104,7 +101,7 @@ async function checkHttp(
   }
 }
 
-/** `AbortSignal.timeout` rejects fetch with a `TimeoutError` DOMException (checked on Node 20). */
+/** `AbortSignal.timeout` aborts with a `TimeoutError` DOMException, which `requestStatus` passes on. */
 function isTimeout(error: unknown): boolean {
   return error instanceof Error && error.name === "TimeoutError";
 }
