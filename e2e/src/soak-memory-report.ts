@@ -107,6 +107,7 @@ export interface MemoryRow extends MemoryFigures {
   rssStartMb: number | undefined;
   rssEndMb: number | undefined;
   rssMaxMb: number | undefined;
+  /** Median RSS of the last tenth of the samples over the median of the second tenth. */
   flatness: number | undefined;
 }
 

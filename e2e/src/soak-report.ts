@@ -8,7 +8,7 @@ import { flatnessRatio, median } from "./soak-layout.js";
 import type { LogFigures } from "./soak-logs.js";
 import {
   MEMORY_WINDOW_SECONDS,
-  type MemoryFigures,
+  type MemoryRow,
   memoryFigures,
   renderMemorySection,
 } from "./soak-memory-report.js";
@@ -20,15 +20,8 @@ export interface LatencyFigures {
   p99Ms: number | undefined;
 }
 
-export interface ProcessFigures extends MemoryFigures {
+export interface ProcessFigures extends MemoryRow {
   pid: number;
-  up: boolean;
-  samples: number;
-  rssStartMb: number | undefined;
-  rssEndMb: number | undefined;
-  rssMaxMb: number | undefined;
-  /** Median RSS of the last tenth of the samples over the median of the second tenth. */
-  flatness: number | undefined;
   log: LogFigures;
 }
 

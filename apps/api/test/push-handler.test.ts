@@ -46,15 +46,13 @@ describe.each(ENGINES)("push handler on $engine", ({ engine }) => {
       .where(eq(stages.id, prod.id));
     const { checker, calls } = recordingChecker();
 
-    const outcome = await pushHandler(
+    const outcome = await push(
       handle.db,
       checker,
-    )({
-      source: "gitea",
-      image: "gitea.example.test/acme/shop",
-      tag: "dev-1",
-      deliveryId: "00000000-0000-4000-8000-000000000003",
-    });
+      "gitea.example.test/acme/shop",
+      "dev-1",
+      "00000000-0000-4000-8000-000000000003",
+    );
 
     // Both stages are checked, since the check itself applies the patterns; only dev takes dev-1.
     expect(outcome).toEqual({ matchedStages: 2, stagesTakingTag: 1 });
@@ -70,15 +68,13 @@ describe.each(ENGINES)("push handler on $engine", ({ engine }) => {
       .where(eq(stages.id, prod.id));
     const { checker } = recordingChecker();
 
-    const outcome = await pushHandler(
+    const outcome = await push(
       handle.db,
       checker,
-    )({
-      source: "gitea",
-      image: "gitea.example.test/acme/shop",
-      tag: "dev-1",
-      deliveryId: "00000000-0000-4000-8000-000000000004",
-    });
+      "gitea.example.test/acme/shop",
+      "dev-1",
+      "00000000-0000-4000-8000-000000000004",
+    );
 
     expect(outcome).toEqual({ matchedStages: 2, stagesTakingTag: undefined });
   });
@@ -88,17 +84,26 @@ describe.each(ENGINES)("push handler on $engine", ({ engine }) => {
     await seedProject(handle);
     const { checker, calls } = recordingChecker();
 
-    const outcome = await pushHandler(
+    const outcome = await push(
       handle.db,
       checker,
-    )({
-      source: "gitea",
-      image: "gitea.example.test/acme/other",
-      tag: "dev-1",
-      deliveryId: "00000000-0000-4000-8000-000000000002",
-    });
+      "gitea.example.test/acme/other",
+      "dev-1",
+      "00000000-0000-4000-8000-000000000002",
+    );
 
     expect(outcome).toEqual({ matchedStages: 0, stagesTakingTag: 0 });
     expect(calls).toEqual([]);
   });
 });
+
+/** Sends one Gitea push of `image:tag` through a push handler on `db`. */
+function push(
+  db: Parameters<typeof pushHandler>[0],
+  checker: StageChecker,
+  image: string,
+  tag: string,
+  deliveryId: string,
+) {
+  return pushHandler(db, checker)({ source: "gitea", image, tag, deliveryId });
+}
