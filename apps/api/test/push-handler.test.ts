@@ -1,5 +1,6 @@
 import { stages } from "@berth/store";
 import { eq } from "drizzle-orm";
+import pino from "pino";
 import { describe, expect, test } from "vitest";
 import { pushHandler, type StageChecker } from "../src/service/push.js";
 import { ENGINES, useDatabase } from "./helpers.js";
@@ -67,16 +68,25 @@ describe.each(ENGINES)("push handler on $engine", ({ engine }) => {
       .set({ tagInclude: ["dev-[*"] })
       .where(eq(stages.id, prod.id));
     const { checker } = recordingChecker();
+    const lines: string[] = [];
+    const logger = pino({ level: "warn" }, { write: (line: string) => lines.push(line) });
 
-    const outcome = await push(
+    const outcome = await pushHandler(
       handle.db,
       checker,
-      "gitea.example.test/acme/shop",
-      "dev-1",
-      "00000000-0000-4000-8000-000000000004",
-    );
+      logger,
+    )({
+      source: "gitea",
+      image: "gitea.example.test/acme/shop",
+      tag: "dev-1",
+      deliveryId: "00000000-0000-4000-8000-000000000004",
+    });
 
     expect(outcome).toEqual({ matchedStages: 2, stagesTakingTag: undefined });
+    const warnings = lines.map((line) => JSON.parse(line) as { msg: string; tag: string });
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]?.msg).toContain("stored tag pattern does not compile");
+    expect(warnings[0]?.tag).toBe("dev-1");
   });
 
   test("unmatched push checks nothing", async () => {

@@ -1,6 +1,7 @@
 import { parseImageReference } from "@berth/registry";
 import { type Database, projects, registries, stages } from "@berth/store";
 import { eq } from "drizzle-orm";
+import type { Logger } from "pino";
 import { countStagesTakingTag } from "../webhooks/tag-match.js";
 import type { PushNotice, PushOutcome } from "../webhooks/types.js";
 
@@ -24,6 +25,7 @@ export interface StageChecker {
 export function pushHandler(
   db: Database,
   poller: StageChecker,
+  logger?: Pick<Logger, "warn">,
 ): (push: PushNotice) => Promise<PushOutcome> {
   return async (push) => {
     const tracking = await findStagePatternsTracking(db, push.image);
@@ -31,19 +33,28 @@ export function pushHandler(
     if (stageIds.length > 0) {
       await poller.checkStages(stageIds, { trigger: "webhook", pushedTag: push.tag });
     }
-    return { matchedStages: stageIds.length, stagesTakingTag: stagesTaking(tracking, push.tag) };
+    const stagesTakingTag = stagesTaking(tracking, push, logger);
+    return { matchedStages: stageIds.length, stagesTakingTag };
   };
 }
 
 /**
- * Counts the stages whose patterns take `tag`, or returns undefined when a stored pattern
- * does not compile (a row saved before patterns were checked). The delivery is then recorded
- * by image alone, as before, rather than failing a push that the check already ran for.
+ * Counts the stages whose patterns take the pushed tag. Returns undefined when a stored
+ * pattern does not compile, which only a row saved before patterns were checked can hold.
+ * The delivery is then recorded by image alone, and the push still counts.
  */
-function stagesTaking(stages: Parameters<typeof countStagesTakingTag>[0], tag: string) {
+function stagesTaking(
+  stages: Parameters<typeof countStagesTakingTag>[0],
+  push: PushNotice,
+  logger: Pick<Logger, "warn"> | undefined,
+): number | undefined {
   try {
-    return countStagesTakingTag(stages, tag);
-  } catch {
+    return countStagesTakingTag(stages, push.tag);
+  } catch (error) {
+    logger?.warn(
+      { image: push.image, tag: push.tag, delivery: push.deliveryId, err: error },
+      "a stage's stored tag pattern does not compile; recording the delivery by image alone. Fix the pattern on the stage page",
+    );
     return undefined;
   }
 }
@@ -53,7 +64,7 @@ export async function findStagesTracking(db: Database, image: string): Promise<s
   return (await findStagePatternsTracking(db, image)).map((stage) => stage.id);
 }
 
-/** The same stages as `findStagesTracking`, with their tag patterns. */
+/** Finds the same stages as `findStagesTracking`, with their tag patterns. */
 async function findStagePatternsTracking(db: Database, image: string) {
   const rows = await db
     .select({

@@ -84,7 +84,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
     worker,
     hub,
     docker: () => docker,
-    onPush: pushHandler(db, poller),
+    onPush: pushHandler(db, poller, logger),
     async stop(timeoutMs) {
       await Promise.all([poller.stop(), worker.stop(timeoutMs), hub.close()]);
     },
