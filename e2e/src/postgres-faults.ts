@@ -74,14 +74,14 @@ export interface HealthSample {
 /** A running sampler of Berth's health route. */
 export interface HealthWatch {
   /**
-   * Stops once a request sent after this call answers 200, or after `timeoutMs`, and returns
-   * every sample. Requests still in flight at the call may answer 503 after Berth recovered,
-   * so only the later ones tell whether it stays up.
+   * Stops once a request sent after this call returns 200, or after `timeoutMs`, and returns
+   * every sample. Requests still in flight at the call may return 503 after Berth recovered,
+   * so only the later ones show whether it stays up.
    */
   stopWhenHealthy(timeoutMs?: number): Promise<{ samples: HealthSample[]; since: number }>;
 }
 
-/** Samples Berth's health route every 100 ms until told to stop. */
+/** Samples Berth's health route every 100 ms until `stopWhenHealthy` ends it. */
 export function watchHealth(berthUrl: string): HealthWatch {
   const samples: HealthSample[] = [];
   let watching = true;

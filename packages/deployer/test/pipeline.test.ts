@@ -175,7 +175,7 @@ describe("deploy pipeline", () => {
   });
 
   test("resolve waits for the registry only as long as registryTimeoutSeconds", async () => {
-    // A registry that accepts connections and never answers: only the time limit ends the step.
+    // A registry that accepts connections and never responds, so only the time limit ends the step.
     const stalled = createServer(() => {});
     await new Promise<void>((resolve) => stalled.listen(0, "127.0.0.1", resolve));
     const { port } = stalled.address() as AddressInfo;

@@ -67,6 +67,22 @@ function forwardTarget(domain: string | null): string | undefined {
   return host ? `${host.forward_host}:${host.forward_port}` : undefined;
 }
 
+/**
+ * Checks that recovery finished the switch: the deploy succeeded, its instance runs behind
+ * its proxy host, and the old instance is removed. Returns the deploy's instance.
+ */
+async function expectSwitchFinished(deployId: string, oldInstanceId: string) {
+  expect((await getDeploy(rig.handle.db, deployId)).status).toBe("succeeded");
+  const [instance] = await listDeployInstances(rig.handle.db, deployId);
+  expect(instance?.status).toBe("running");
+  expect((await rig.docker.inspectContainer(instance!.containerId!))?.running).toBe(true);
+  expect(forwardTarget(instance!.domain)).toBe(
+    `${instance!.upstreamHost}:${instance!.upstreamPort}`,
+  );
+  expect((await getInstance(rig.handle.db, oldInstanceId)).status).toBe("removed");
+  return instance!;
+}
+
 describe("recovery after the health gate", () => {
   test("death in retire finishes the switch", async () => {
     const hanging = hangOn(rig.docker, "stopContainer");
@@ -75,18 +91,11 @@ describe("recovery after the health gate", () => {
 
     await recoverWithNewWorker(deployId);
 
-    expect((await getDeploy(rig.handle.db, deployId)).status).toBe("succeeded");
-    const [instance] = await listDeployInstances(rig.handle.db, deployId);
-    expect(instance?.status).toBe("running");
-    expect((await rig.docker.inspectContainer(instance!.containerId!))?.running).toBe(true);
-    expect(forwardTarget(instance!.domain)).toBe(
-      `${instance!.upstreamHost}:${instance!.upstreamPort}`,
-    );
-    expect((await getInstance(rig.handle.db, old.id)).status).toBe("removed");
+    const instance = await expectSwitchFinished(deployId, old.id);
     expect(await rig.docker.inspectContainer(old.containerId!)).toBeNull();
     const messages = (await listDeployLogs(rig.handle.db, deployId)).map((e) => e.message);
     expect(messages).toContain(
-      `Berth stopped during step retire after the health gate passed; finishing the switch to ${instance!.containerName} on recovery`,
+      `Berth stopped during step retire after the health gate passed; finishing the switch to ${instance.containerName} on recovery`,
     );
   });
 
@@ -106,14 +115,7 @@ describe("recovery after the health gate", () => {
     await waitFor(async () => (await getDeploy(rig.handle.db, deployId)).status !== "running");
     await worker.stop();
 
-    expect((await getDeploy(rig.handle.db, deployId)).status).toBe("succeeded");
-    const [instance] = await listDeployInstances(rig.handle.db, deployId);
-    expect(instance?.status).toBe("running");
-    expect((await rig.docker.inspectContainer(instance!.containerId!))?.running).toBe(true);
-    expect(forwardTarget(instance!.domain)).toBe(
-      `${instance!.upstreamHost}:${instance!.upstreamPort}`,
-    );
-    expect((await getInstance(rig.handle.db, old.id)).status).toBe("removed");
+    await expectSwitchFinished(deployId, old.id);
   });
 
   test("finished switch sends deploy.succeeded", async () => {

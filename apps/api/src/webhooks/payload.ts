@@ -6,7 +6,7 @@ import { WebhookPayloadError } from "./errors.js";
 /**
  * Parses `payload` with `schema`. A payload that does not fit throws a `WebhookPayloadError`
  * that names `payloadName`, then each field with what was expected and what arrived, then
- * `hint`, which says what to check at the sender.
+ * `hint`, which names what to check at the sender.
  */
 export function parsePayloadFields<T>(
   schema: z.ZodType<T>,

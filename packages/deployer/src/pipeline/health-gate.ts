@@ -51,7 +51,7 @@ export async function waitUntilHealthy(
       if (result === null) {
         return;
       }
-      // Keep an earlier full request's problem, because one cut short by the gate tells less.
+      // Keep an earlier full request's problem, because one cut short by the gate shows less.
       if (!result.cutShort || lastProblem === NO_CHECK_YET) {
         lastProblem = result.problem;
       }

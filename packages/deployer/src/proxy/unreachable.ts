@@ -6,7 +6,7 @@ import { InvalidResponseError } from "./responses.js";
  * True when `error` means Nginx Proxy Manager could not be reached or could not serve the
  * request: no response (connection refused, timeout), a response broken off, or an HTTP 5xx
  * such as a reverse proxy's 502 while NPM restarts, on the login too. A 4xx (bad login,
- * conflict, invalid host), a redirect or a 2xx body Berth cannot read is a real answer and
+ * conflict, invalid host), a redirect or a 2xx body Berth cannot read is a real response and
  * returns false.
  */
 export function isProxyUnreachable(error: unknown): boolean {
